@@ -27,6 +27,7 @@ class CausalLM {
   // The first stage embeds batch.token_ids; later stages start from hidden_in [T, H].
   virtual StageOutput forward(const ForwardBatch& batch, const Tensor& hidden_in, KvCache& cache) = 0;
   virtual KvCacheShape kv_cache_shape(int64_t block_size) const = 0;
+  virtual int64_t hidden_size() const = 0;
   // Bytes of weights this rank holds (for memory planning and bandwidth estimates).
   virtual int64_t weight_bytes() const = 0;
 };

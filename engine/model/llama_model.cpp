@@ -37,6 +37,7 @@ class LlamaModel final : public CausalLM {
   }
 
   int64_t weight_bytes() const override { return weights_.bytes; }
+  int64_t hidden_size() const override { return config_.hidden_size; }
 
   StageOutput forward(const ForwardBatch& batch, const Tensor& hidden_in, KvCache& cache) override {
     const int64_t T = batch.num_tokens();

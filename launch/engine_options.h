@@ -1,0 +1,34 @@
+// Command-line options shared by every subcommand that runs the model (serve, generate, doctor), with
+// vLLM's names and defaults where vLLM has the option.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <string>
+
+#include "runtime/head/engine_config.h"
+#include "runtime/worker/worker_setup.h"
+
+namespace llmc {
+
+struct EngineOptions {
+  WorkerOptions worker;
+  int tp = 1;
+  int pp = 1;
+  double kv_cache_gib = 2.0;
+  int32_t max_num_seqs = 256;
+  int32_t max_num_batched_tokens = 2048;
+  int32_t long_prefill_token_threshold = 0;
+  int32_t max_num_queued_requests = 1024;
+  bool no_prefix_caching = false;
+  std::string scheduling_policy = "fcfs";
+  int64_t seed = -1;
+};
+
+void add_engine_options(boost::program_options::options_description& desc, EngineOptions& o);
+
+// The head's engine configuration for a model with `max_model_len` and `vocab_size`; eos ids from the model.
+EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, int64_t vocab_size,
+                                const std::vector<int64_t>& eos_token_ids);
+
+}  // namespace llmc

@@ -1,0 +1,140 @@
+#include "runtime/head/offline_generation.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "runtime/head/sampling_json.h"
+
+namespace llmc {
+namespace {
+
+using nlohmann::json;
+
+std::vector<int32_t> prompt_ids_of(const json& line, const std::string& where, const PromptEncoder& encoder) {
+  if (line.contains("prompt_token_ids")) {
+    const json& ids = line["prompt_token_ids"];
+    if (!ids.is_array() || ids.empty()) {
+      throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": 'prompt_token_ids' must be a non-empty list");
+    }
+    std::vector<int32_t> out;
+    for (const json& t : ids) {
+      if (!t.is_number_integer()) {
+        throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": 'prompt_token_ids' must hold integers");
+      }
+      out.push_back(t.get<int32_t>());
+    }
+    return out;
+  }
+  if (line.contains("prompt") || line.contains("messages")) {
+    if (!encoder) {
+      throw SubmitError(SubmitError::Kind::kInvalidRequest,
+                        where + ": text prompts need the model's tokenizer (tokenizer.json) in the model folder");
+    }
+    try {
+      return encoder(line);
+    } catch (const Error& e) {
+      throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": " + e.what());
+    }
+  }
+  throw SubmitError(SubmitError::Kind::kInvalidRequest,
+                    where + ": needs one of 'prompt_token_ids', 'prompt' or 'messages'");
+}
+
+// Everything delivered for one request, accumulated from its outputs.
+struct Collected {
+  std::vector<json> sequences;
+  bool finished = false;
+  std::string error;
+};
+
+json token_logprobs_json(const TokenLogprobs& t) {
+  json top = json::array();
+  for (const TokenLogprob& a : t.top) top.push_back({{"token_id", a.token_id}, {"logprob", a.logprob}});
+  return {{"token_id", t.token_id}, {"logprob", t.logprob}, {"top_logprobs", top}};
+}
+
+void accumulate(Collected& c, const RequestOutput& out, bool want_logprobs) {
+  for (const SequenceDelta& d : out.sequences) {
+    if (c.sequences.size() <= static_cast<size_t>(d.index)) c.sequences.resize(d.index + 1);
+    json& s = c.sequences[d.index];
+    if (s.is_null()) {
+      s = {{"token_ids", json::array()}, {"text", ""}, {"finish_reason", nullptr}};
+      if (want_logprobs) s["logprobs"] = json::array();
+    }
+    for (int32_t t : d.token_ids) s["token_ids"].push_back(t);
+    s["text"] = s["text"].get<std::string>() + d.text;
+    if (want_logprobs) {
+      for (const TokenLogprobs& t : d.logprobs) s["logprobs"].push_back(token_logprobs_json(t));
+    }
+    if (d.finish_reason != FinishReason::kNone) s["finish_reason"] = finish_reason_name(d.finish_reason);
+  }
+  if (out.finished) {
+    c.finished = true;
+    c.error = out.error;
+  }
+}
+
+}  // namespace
+
+std::vector<OfflineRequest> parse_offline_requests(std::istream& in, const std::string& source,
+                                                   const GenerationConfig& defaults, const PromptEncoder& encoder) {
+  std::vector<OfflineRequest> out;
+  std::string text;
+  for (int line_no = 1; std::getline(in, text); ++line_no) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = source + " line " + std::to_string(line_no);
+    json line;
+    try {
+      line = json::parse(text);
+    } catch (const json::parse_error& e) {
+      throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": invalid JSON: " + e.what());
+    }
+    OfflineRequest r;
+    r.where = where;
+    r.request.sampling = sampling_params_from_json(line, defaults, where);
+    r.request.prompt_token_ids = prompt_ids_of(line, where, encoder);
+    if (line.contains("skip_special_tokens") && line["skip_special_tokens"].is_boolean()) {
+      r.request.skip_special_tokens = line["skip_special_tokens"].get<bool>();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<json> run_offline(EngineLoop& engine, std::vector<OfflineRequest> requests) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<Collected> collected(requests.size());
+  size_t remaining = requests.size();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const bool want_logprobs = requests[i].request.sampling.logprobs >= 0;
+    try {
+      engine.submit(requests[i].request, [&, i, want_logprobs](RequestOutput out) {
+        std::lock_guard lock(mutex);
+        accumulate(collected[i], out, want_logprobs);
+        if (out.finished && --remaining == 0) cv.notify_all();
+      });
+    } catch (const SubmitError& e) {
+      throw SubmitError(e.kind(), requests[i].where + ": " + e.what());
+    }
+  }
+  {
+    // The engine fails every request if a step times out or a worker dies, so this wait ends.
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return remaining == 0; });
+  }
+  std::vector<json> results;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Collected& c = collected[i];
+    json r = {{"index", i}, {"prompt_token_ids", requests[i].request.prompt_token_ids}};
+    const json first = c.sequences.empty() ? json::object() : c.sequences[0];
+    for (const auto& [k, v] : first.items()) r[k] = v;
+    if (!requests[i].request.detokenize) r.erase("text");
+    if (c.sequences.size() > 1) r["outputs"] = c.sequences;
+    if (!c.error.empty()) r["error"] = c.error;
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace llmc

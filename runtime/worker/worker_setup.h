@@ -1,0 +1,51 @@
+// Builds one rank's worker: backend, model shard, KV cache sized from a memory budget, and the step runner.
+// Used for the single-process engine and by every worker rank of a cluster.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/backend/backend.h"
+#include "engine/backend/communicator.h"
+#include "engine/core/model_config.h"
+#include "engine/model/causal_lm.h"
+#include "runtime/worker/step_runner.h"
+
+namespace llmc {
+
+struct WorkerOptions {
+  std::filesystem::path model_dir;
+  std::string load_format = "auto";  // "auto"/"safetensors": the checkpoint; "dummy": random weights
+  int64_t block_size = 16;
+  int64_t kv_cache_bytes = int64_t{2} << 30;  // budget for K and V of this rank's layers
+  int64_t num_kv_blocks = 0;                  // > 0 overrides the budget (tests that force preemption)
+  int64_t max_model_len = 0;                  // 0: the model's max_position_embeddings
+  int threads = 0;                            // CPU compute threads; 0: all cores
+};
+
+class Worker {
+ public:
+  // Loads this rank's shard. `tp` must outlive the worker; `pipeline` may be null for one stage.
+  Worker(const WorkerOptions& options, const ModelConfig& config, const ShardSpec& shard, Communicator& tp,
+         Communicator* pipeline, bool samples);
+  int64_t num_kv_blocks() const { return cache_->num_blocks(); }
+  int64_t max_model_len() const { return max_model_len_; }
+  const CausalLM& model() const { return *model_; }
+  // The runner, handed to whoever drives this rank (the in-process executor or the worker loop).
+  std::unique_ptr<StepRunner> take_runner() { return std::move(runner_); }
+
+ private:
+  int64_t max_model_len_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<CausalLM> model_;
+  std::unique_ptr<KvCache> cache_;
+  std::unique_ptr<StepRunner> runner_;
+};
+
+// The model length a run serves: --max-model-len when given (it may not exceed the model's positions), else
+// the model's max_position_embeddings.
+int64_t resolve_max_model_len(const ModelConfig& config, int64_t requested);
+
+}  // namespace llmc
