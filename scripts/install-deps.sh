@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libpcre2-dev libutf8proc-dev libhwloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl nodejs npm
+  curl nodejs npm python3
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -23,7 +23,7 @@ Value attr_path(Interp& in, const Value& item, const Value& attribute) {
   const std::string dot = ".";
   Value cur = item;
   for (const std::string& part : str_split(to_str(attribute), &dot, -1)) {
-    const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits = !part.empty() && part.size() <= 18 && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
     cur = in.getitem(cur, digits ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part));
   }
   return cur;

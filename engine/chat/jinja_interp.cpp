@@ -26,36 +26,6 @@ void Scope::set(std::string_view name, Value value) {
   vars.emplace_back(std::string(name), std::move(value));
 }
 
-class Interp::ScopeGuard {
- public:
-  ScopeGuard(Interp& in, std::shared_ptr<Scope> scope) : in_(in), saved_(std::move(in.scope_)) {
-    in_.scope_ = std::move(scope);
-  }
-  ~ScopeGuard() { in_.scope_ = std::move(saved_); }
-  ScopeGuard(const ScopeGuard&) = delete;
-  ScopeGuard& operator=(const ScopeGuard&) = delete;
-
- private:
-  Interp& in_;
-  std::shared_ptr<Scope> saved_;
-};
-
-class Interp::DepthGuard {
- public:
-  explicit DepthGuard(Interp& in) : in_(in) {
-    if (++in_.depth_ > in_.limits_.max_depth) {
-      --in_.depth_;
-      fail("template recursion too deep (more than " + std::to_string(in_.limits_.max_depth) + " nested levels)");
-    }
-  }
-  ~DepthGuard() { --in_.depth_; }
-  DepthGuard(const DepthGuard&) = delete;
-  DepthGuard& operator=(const DepthGuard&) = delete;
-
- private:
-  Interp& in_;
-};
-
 namespace {
 
 std::shared_ptr<Scope> child_of(std::shared_ptr<Scope> parent) {

@@ -42,6 +42,8 @@ struct DictData {
   std::vector<std::pair<Value, Value>> items;
   const Value* find(const Value& key) const;
   const Value* find(std::string_view key) const;
+  const Value* find(const std::string& key) const { return find(std::string_view(key)); }
+  const Value* find(const char* key) const { return find(std::string_view(key)); }
   void set(Value key, Value value);  // replaces an equal key in place, else appends
 };
 

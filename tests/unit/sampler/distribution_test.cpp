@@ -2,6 +2,9 @@
 // fixed seeds, so each run sees the same numbers and the test is deterministic).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+#include <set>
 #include <vector>
 
 #include "engine/sampler/sampler.h"
@@ -117,6 +120,37 @@ TEST(SamplerDistribution, TopPBeyondTheFirstCutoffWithTies) {
   const double e1 = tied_mass * kDraws;
   const double chi2 = (counts[0] - e0) * (counts[0] - e0) / e0 + (tied_draws - e1) * (tied_draws - e1) / e1;
   EXPECT_LT(chi2, test::chi_square_critical_999(1));
+}
+
+TEST(SamplerDistribution, FilteredSetsOnALargeVocabulary) {
+  // 50k tokens: every draw must come from the set the definitions keep, and the draws must reach deep into it.
+  std::mt19937 gen(8);
+  std::normal_distribution<float> dist(0.0f, 2.0f);
+  std::vector<float> logits(50000);
+  for (float& v : logits) v = dist(gen);
+  logits[123] = -INFINITY;
+  struct Case {
+    float temperature, top_p, min_p;
+    int32_t top_k;
+  };
+  for (const Case& c : {Case{1.0f, 0.8f, 0.0f, 0}, Case{0.7f, 0.5f, 0.01f, 0}, Case{1.5f, 0.9f, 0.0f, 2000},
+                        Case{1.0f, 1.0f, 0.2f, 0}}) {
+    SamplingParams p = params_with(c.temperature);
+    p.top_p = c.top_p;
+    p.min_p = c.min_p;
+    p.top_k = c.top_k;
+    const std::vector<double> expected = test::reference_distribution(logits, p);
+    const size_t kept = static_cast<size_t>(std::count_if(expected.begin(), expected.end(), [](double q) { return q > 0; }));
+    std::set<int32_t> seen;
+    const std::vector<int32_t> history(2000, 0);
+    for (size_t step = 0; step < history.size(); ++step) {
+      std::vector<float> row = logits;
+      const int32_t id = sample({row, {}, std::span<const int32_t>(history.data(), step), &p}).token_id;
+      ASSERT_GT(expected[id], 0.0) << "token " << id << " is outside the kept set of " << kept;
+      seen.insert(id);
+    }
+    EXPECT_GT(seen.size(), std::min<size_t>(kept / 4, 200)) << "kept " << kept;
+  }
 }
 
 TEST(SamplerDistribution, SeedsAcrossRequestsAreUniformToo) {
