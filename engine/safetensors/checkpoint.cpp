@@ -38,7 +38,8 @@ void check_shard_name(const fs::path& index_path, const std::string& tensor, con
 
 std::unique_ptr<Checkpoint> Checkpoint::open(const fs::path& dir) {
   std::error_code ec;
-  LLMC_CHECK(fs::is_directory(dir, ec)) << dir.string() << ": model folder does not exist or is not a directory";
+  LLMC_CHECK(fs::is_directory(dir, ec))
+      << dir.string() << ": model folder does not exist or is not a directory";
   std::unique_ptr<Checkpoint> checkpoint(new Checkpoint(dir));
   if (fs::exists(dir / kIndexFile, ec)) {
     checkpoint->open_indexed(dir / kIndexFile);
@@ -53,8 +54,8 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const fs::path& dir) {
     if (entry.path().extension() == ".safetensors") paths.push_back(entry.path());
   }
   LLMC_CHECK(!ec) << dir.string() << ": cannot list the folder: " << ec.message();
-  LLMC_CHECK(!paths.empty()) << dir.string() << ": no weights found (expected " << kIndexFile << ", " << kSingleFile
-                             << " or *.safetensors files)";
+  LLMC_CHECK(!paths.empty()) << dir.string() << ": no weights found (expected " << kIndexFile << ", "
+                             << kSingleFile << " or *.safetensors files)";
   std::sort(paths.begin(), paths.end());
   checkpoint->open_files(paths);
   return checkpoint;
@@ -63,11 +64,13 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const fs::path& dir) {
 void Checkpoint::open_indexed(const fs::path& index_path) {
   const Json index = read_json(index_path);
   LLMC_CHECK(index.is_object() && index.contains("weight_map") && index["weight_map"].is_object())
-      << index_path.string() << ": expected an object with a \"weight_map\" object (tensor name -> file name)";
+      << index_path.string()
+      << ": expected an object with a \"weight_map\" object (tensor name -> file name)";
   const Json& weight_map = index["weight_map"];
   LLMC_CHECK(!weight_map.empty()) << index_path.string() << ": \"weight_map\" lists no tensors";
 
-  // Open each shard once, in the order of first mention (the map's keys are sorted, so this is deterministic).
+  // Open each shard once, in the order of first mention (the map's keys are sorted, so this is
+  // deterministic).
   std::vector<fs::path> shards;
   std::set<std::string> seen;
   for (const auto& [tensor, file] : weight_map.items()) {
@@ -88,11 +91,13 @@ void Checkpoint::open_indexed(const fs::path& index_path) {
   for (const auto& [tensor, file] : weight_map.items()) {
     auto it = tensors_.find(tensor);
     const std::string expected = (dir_ / file.get<std::string>()).string();
-    LLMC_CHECK(it != tensors_.end()) << index_path.string() << ": tensor '" << tensor << "' is listed in shard '"
-                                     << file.get<std::string>() << "' but that file does not contain it";
+    LLMC_CHECK(it != tensors_.end()) << index_path.string() << ": tensor '" << tensor
+                                     << "' is listed in shard '" << file.get<std::string>()
+                                     << "' but that file does not contain it";
     LLMC_CHECK(it->second->file == expected)
-        << index_path.string() << ": tensor '" << tensor << "' is listed in shard '" << file.get<std::string>()
-        << "' but that file does not contain it (found in " << it->second->file << ")";
+        << index_path.string() << ": tensor '" << tensor << "' is listed in shard '"
+        << file.get<std::string>() << "' but that file does not contain it (found in " << it->second->file
+        << ")";
   }
 }
 
@@ -105,8 +110,8 @@ void Checkpoint::add_file(const fs::path& path) {
   const SafetensorsFile& file = *files_.back();
   for (const TensorView& view : file.tensors()) {
     auto [it, inserted] = tensors_.emplace(view.name, &view);
-    LLMC_CHECK(inserted) << dir_.string() << ": tensor '" << view.name << "' is present in two files: "
-                         << it->second->file << " and " << view.file;
+    LLMC_CHECK(inserted) << dir_.string() << ": tensor '" << view.name
+                         << "' is present in two files: " << it->second->file << " and " << view.file;
   }
 }
 

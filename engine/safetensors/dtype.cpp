@@ -12,7 +12,8 @@
 
 namespace llmc {
 
-static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian; so must the host be");
+static_assert(std::endian::native == std::endian::little,
+              "safetensors data is little-endian; so must the host be");
 
 namespace {
 
@@ -105,7 +106,8 @@ float f16_to_f32(uint16_t bits) {
 }
 
 void convert_to_f32(DType dtype, const std::byte* src, float* dst, size_t count) {
-  if (count == 0 && dtype_converts_to_f32(dtype)) return;  // memcpy with null pointers is undefined even for 0
+  if (count == 0 && dtype_converts_to_f32(dtype))
+    return;  // memcpy with null pointers is undefined even for 0
   switch (dtype) {
     case DType::kF32:
       std::memcpy(dst, src, count * sizeof(float));

@@ -45,7 +45,8 @@ std::vector<int64_t> parse_shape(const std::string& label, const std::string& na
   std::vector<int64_t> shape;
   for (const Json& dim : entry["shape"]) {
     uint64_t value = 0;
-    LLMC_CHECK(as_non_negative(dim, &value) && value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    LLMC_CHECK(as_non_negative(dim, &value) &&
+               value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         << label << ": tensor '" << name << "' has shape " << entry["shape"].dump()
         << "; dimensions must be non-negative integers";
     shape.push_back(static_cast<int64_t>(value));
@@ -59,20 +60,23 @@ uint64_t byte_size(const std::string& label, const std::string& name, const std:
   uint64_t bytes = elem_size;
   int64_t numel = 1;
   for (int64_t dim : shape) {
-    const bool ok = !__builtin_mul_overflow(numel, dim, &numel) && !__builtin_mul_overflow(bytes, dim, &bytes);
+    const bool ok =
+        !__builtin_mul_overflow(numel, dim, &numel) && !__builtin_mul_overflow(bytes, dim, &bytes);
     LLMC_CHECK(ok) << label << ": tensor '" << name << "' has shape " << shape_json.dump()
                    << " whose size overflows 64 bits";
   }
   return bytes;
 }
 
-std::pair<uint64_t, uint64_t> parse_offsets(const std::string& label, const std::string& name, const Json& entry) {
+std::pair<uint64_t, uint64_t> parse_offsets(const std::string& label, const std::string& name,
+                                            const Json& entry) {
   const Json* offsets = entry.contains("data_offsets") ? &entry["data_offsets"] : nullptr;
   uint64_t begin = 0;
   uint64_t end = 0;
   LLMC_CHECK(offsets != nullptr && offsets->is_array() && offsets->size() == 2 &&
              as_non_negative((*offsets)[0], &begin) && as_non_negative((*offsets)[1], &end))
-      << label << ": tensor '" << name << "' needs \"data_offsets\": [begin, end] of non-negative integers, got "
+      << label << ": tensor '" << name
+      << "' needs \"data_offsets\": [begin, end] of non-negative integers, got "
       << (offsets != nullptr ? offsets->dump() : std::string("nothing"));
   return {begin, end};
 }
@@ -82,23 +86,24 @@ std::map<std::string, std::string> parse_metadata(const std::string& label, cons
                                 << entry.type_name();
   std::map<std::string, std::string> metadata;
   for (const auto& [key, value] : entry.items()) {
-    LLMC_CHECK(value.is_string()) << label << ": \"__metadata__\" entry '" << key << "' must be a string, got "
-                                  << value.type_name();
+    LLMC_CHECK(value.is_string()) << label << ": \"__metadata__\" entry '" << key
+                                  << "' must be a string, got " << value.type_name();
     metadata[key] = value.get<std::string>();
   }
   return metadata;
 }
 
 // One header entry -> a view into the data section; *begin receives its start offset.
-TensorView parse_tensor(const std::string& label, const std::string& name, const Json& entry, const std::byte* data,
-                        uint64_t data_size, uint64_t* begin_out) {
+TensorView parse_tensor(const std::string& label, const std::string& name, const Json& entry,
+                        const std::byte* data, uint64_t data_size, uint64_t* begin_out) {
   LLMC_CHECK(entry.is_object()) << label << ": tensor '" << name << "' must be described by a JSON object";
   LLMC_CHECK(entry.contains("dtype") && entry["dtype"].is_string())
       << label << ": tensor '" << name << "' has no \"dtype\" string";
   const std::string dtype_text = entry["dtype"].get<std::string>();
   const std::optional<DType> dtype = parse_dtype(dtype_text);
-  LLMC_CHECK(dtype.has_value()) << label << ": tensor '" << name << "' has unsupported dtype '" << dtype_text
-                                << "' (expected F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL, F8_E4M3 or F8_E5M2)";
+  LLMC_CHECK(dtype.has_value())
+      << label << ": tensor '" << name << "' has unsupported dtype '" << dtype_text
+      << "' (expected F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL, F8_E4M3 or F8_E5M2)";
   TensorView view;
   view.name = name;
   view.dtype = *dtype;
@@ -109,9 +114,9 @@ TensorView parse_tensor(const std::string& label, const std::string& name, const
                            << "] begin after end";
   LLMC_CHECK(end <= data_size) << label << ": tensor '" << name << "' data_offsets [" << begin << ", " << end
                                << "] exceed the file's data section (" << data_size << " bytes)";
-  LLMC_CHECK(end - begin == expected) << label << ": tensor '" << name << "' data_offsets [" << begin << ", " << end
-                                      << "] span " << end - begin << " bytes, but " << dtype_text << " "
-                                      << entry["shape"].dump() << " needs " << expected;
+  LLMC_CHECK(end - begin == expected)
+      << label << ": tensor '" << name << "' data_offsets [" << begin << ", " << end << "] span "
+      << end - begin << " bytes, but " << dtype_text << " " << entry["shape"].dump() << " needs " << expected;
   view.data = data + begin;
   view.nbytes = static_cast<size_t>(expected);
   view.file = label;
@@ -122,13 +127,14 @@ TensorView parse_tensor(const std::string& label, const std::string& name, const
 void check_no_overlap(const std::string& label, std::vector<Extent> extents) {
   // Empty tensors occupy no bytes and cannot overlap anything.
   std::erase_if(extents, [](const Extent& e) { return e.begin == e.end; });
-  std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
+  std::sort(extents.begin(), extents.end(),
+            [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
   for (size_t i = 1; i < extents.size(); ++i) {
     const Extent& prev = extents[i - 1];
     const Extent& cur = extents[i];
-    LLMC_CHECK(cur.begin >= prev.end) << label << ": tensor '" << *cur.name << "' data_offsets [" << cur.begin
-                                      << ", " << cur.end << "] overlap tensor '" << *prev.name << "' ["
-                                      << prev.begin << ", " << prev.end << "]";
+    LLMC_CHECK(cur.begin >= prev.end)
+        << label << ": tensor '" << *cur.name << "' data_offsets [" << cur.begin << ", " << cur.end
+        << "] overlap tensor '" << *prev.name << "' [" << prev.begin << ", " << prev.end << "]";
   }
 }
 
@@ -159,7 +165,8 @@ void SafetensorsFile::map_file() {
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     const int err = errno;
     ::close(fd);
-    LLMC_FAIL() << label_ << ": not a regular file" << (err != 0 ? std::string(": ") + std::strerror(err) : "");
+    LLMC_FAIL() << label_ << ": not a regular file"
+                << (err != 0 ? std::string(": ") + std::strerror(err) : "");
   }
   file_size_ = static_cast<size_t>(info.st_size);
   if (file_size_ < 8) {
@@ -170,7 +177,8 @@ void SafetensorsFile::map_file() {
   void* mapped = mmap(nullptr, file_size_, PROT_READ, MAP_PRIVATE, fd, 0);
   const int err = errno;
   ::close(fd);  // the mapping keeps the file alive
-  LLMC_CHECK(mapped != MAP_FAILED) << label_ << ": mmap of " << file_size_ << " bytes failed: " << std::strerror(err);
+  LLMC_CHECK(mapped != MAP_FAILED) << label_ << ": mmap of " << file_size_
+                                   << " bytes failed: " << std::strerror(err);
   mapping_ = static_cast<const std::byte*>(mapped);
 }
 
@@ -180,8 +188,8 @@ void SafetensorsFile::parse_header() {
   LLMC_CHECK(header_len <= file_size_ - 8)
       << label_ << ": header length " << header_len << " runs past the end of the file (" << file_size_
       << " bytes); the file is truncated or not safetensors";
-  LLMC_CHECK(header_len <= kMaxHeaderBytes)
-      << label_ << ": header length " << header_len << " exceeds the limit of " << kMaxHeaderBytes << " bytes";
+  LLMC_CHECK(header_len <= kMaxHeaderBytes) << label_ << ": header length " << header_len
+                                            << " exceeds the limit of " << kMaxHeaderBytes << " bytes";
   const auto* text = reinterpret_cast<const char*>(mapping_ + 8);
   Json header;
   try {
@@ -207,7 +215,8 @@ void SafetensorsFile::parse_header() {
   }
   check_no_overlap(label_, std::move(extents));
   // find() relies on name order (nlohmann's object already iterates sorted; this keeps it a local guarantee).
-  std::sort(tensors_.begin(), tensors_.end(), [](const TensorView& a, const TensorView& b) { return a.name < b.name; });
+  std::sort(tensors_.begin(), tensors_.end(),
+            [](const TensorView& a, const TensorView& b) { return a.name < b.name; });
 }
 
 }  // namespace llmc

@@ -1,11 +1,12 @@
 // One .safetensors file, memory-mapped read-only and validated when opened.
 //
-// Layout (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N, N bytes of JSON
+// Layout (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N, N bytes of
+// JSON
 // ({"name": {"dtype", "shape", "data_offsets": [begin, end]}, optional "__metadata__": {str: str}}), then the
 // data section; offsets are relative to its start. open() checks everything a reader later relies on, so a
 // constructed SafetensorsFile only hands out views that lie inside the mapping and whose byte size matches
-// their shape and dtype. Every failure is an llmc::Error naming the file (and the tensor, where there is one).
-// Owned by Checkpoint; the model loader reads through the TensorViews.
+// their shape and dtype. Every failure is an llmc::Error naming the file (and the tensor, where there is
+// one). Owned by Checkpoint; the model loader reads through the TensorViews.
 #pragma once
 
 #include <filesystem>

@@ -2,8 +2,8 @@
 // tensor parallelism) to float32.
 //
 // A TensorView points into the mapping owned by its SafetensorsFile / Checkpoint and is valid as long as that
-// object lives. Its fields were validated when the file was opened: `nbytes == numel() * dtype_size(dtype)` and
-// `data .. data + nbytes` lies inside the file.
+// object lives. Its fields were validated when the file was opened: `nbytes == numel() * dtype_size(dtype)`
+// and `data .. data + nbytes` lies inside the file.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +32,8 @@ struct TensorView {
 // The whole tensor, row-major: out[numel()].
 void read_f32(const TensorView& view, float* out);
 
-// Rows [row_begin, row_end) of dim 0 of a 1-D or 2-D tensor: out[(row_end - row_begin) * cols] (cols = 1 for 1-D).
+// Rows [row_begin, row_end) of dim 0 of a 1-D or 2-D tensor: out[(row_end - row_begin) * cols] (cols = 1 for
+// 1-D).
 void read_rows_f32(const TensorView& view, int64_t row_begin, int64_t row_end, float* out);
 
 // Columns [col_begin, col_end) of dim 1 of a 2-D tensor, row-major: out[rows, col_end - col_begin].

@@ -45,12 +45,14 @@ Scratch& scratch() {
 }
 
 // Inverse CDF in id order: find the block holding the target, then the token inside it.
-int32_t pick_in_vocab(std::span<const float> weights, const std::vector<double>& block_sums, double total, double u) {
+int32_t pick_in_vocab(std::span<const float> weights, const std::vector<double>& block_sums, double total,
+                      double u) {
   const double target = u * total;
   double acc = 0.0;
   size_t b = 0;
   while (b + 1 < block_sums.size() && acc + block_sums[b] <= target) acc += block_sums[b++];
-  while (b > 0 && block_sums[b] == 0.0) --b;  // rounding ran past the last block with mass
+  // Only when u * total rounds up to total: step back over trailing blocks without mass.
+  while (b > 0 && block_sums[b] == 0.0) acc -= block_sums[--b];
   const size_t begin = b * kWeightBlock;
   const size_t end = std::min(weights.size(), begin + kWeightBlock);
   int32_t last = -1;
@@ -79,8 +81,8 @@ int32_t pick_in(std::span<const Candidate> kept, double u) {
   return kept.front().id;
 }
 
-// `sorted` ranked most likely first: keeps the shortest prefix whose mass reaches top_p of the whole (at least
-// one token; all of them if rounding never gets there).
+// `sorted` ranked most likely first: keeps the shortest prefix whose mass reaches top_p of the whole (at
+// least one token; all of them if rounding never gets there).
 std::span<const Candidate> top_p_prefix(std::span<const Candidate> sorted, float top_p) {
   if (top_p >= 1.0f) return sorted;
   double total = 0.0;
@@ -127,7 +129,8 @@ Candidate top_p_boundary(std::vector<Candidate>& c, double needed) {
     if (before >= needed) return pivot;
     lo = mid + 1;
   }
-  std::sort(c.begin() + static_cast<std::ptrdiff_t>(lo), c.begin() + static_cast<std::ptrdiff_t>(hi), ranks_before);
+  std::sort(c.begin() + static_cast<std::ptrdiff_t>(lo), c.begin() + static_cast<std::ptrdiff_t>(hi),
+            ranks_before);
   for (size_t i = lo; i < hi; ++i) {
     before += c[i].weight;
     last = c[i];
@@ -136,13 +139,13 @@ Candidate top_p_boundary(std::vector<Candidate>& c, double needed) {
   return last;
 }
 
-// top_p without top_k. The kept set is a ranked prefix, so gather only tokens above a cutoff, widening it until
-// the gathered mass covers top_p (usually at once), then find the boundary among those.
+// top_p without top_k. The kept set is a ranked prefix, so gather only tokens above a cutoff, widening it
+// until the gathered mass covers top_p (usually at once), then find the boundary among those.
 int32_t draw_top_p(std::span<const float> logits, const Shape& shape, float top_p, double u) {
   Scratch& s = scratch();
   s.weights.resize(logits.size());
-  const double total = softmax_weights(logits, shape.max_logit, shape.temperature, shape.floor, s.weights,
-                                       &s.block_sums);
+  const double total =
+      softmax_weights(logits, shape.max_logit, shape.temperature, shape.floor, s.weights, &s.block_sums);
   const double needed = static_cast<double>(top_p) * total;
   for (float width : {8.0f, 16.0f, 32.0f, 64.0f, std::numeric_limits<float>::infinity()}) {
     // Widths are in units of the temperature: a token `width` below the max has weight exp(-width).
@@ -185,7 +188,8 @@ int32_t draw_token(std::span<const float> logits, const SamplingParams& params, 
   if (params.top_p < 1.0f) return draw_top_p(logits, shape, params.top_p, u);
   Scratch& s = scratch();
   s.weights.resize(logits.size());
-  const double total = softmax_weights(logits, max_logit, params.temperature, shape.floor, s.weights, &s.block_sums);
+  const double total =
+      softmax_weights(logits, max_logit, params.temperature, shape.floor, s.weights, &s.block_sums);
   return pick_in_vocab(s.weights, s.block_sums, total, u);
 }
 

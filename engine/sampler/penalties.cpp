@@ -19,8 +19,8 @@ void check_ids(std::span<const int32_t> ids, const char* what, size_t vocab) {
 // Per-thread [vocab] tables, all zero between calls: only entries the ids touch are set and then reset, so a
 // call costs O(prompt + output) rather than O(vocab).
 struct PenaltyScratch {
-  std::vector<int32_t> count;   // occurrences in the output
-  std::vector<uint8_t> flags;   // kInPrompt | kDone
+  std::vector<int32_t> count;  // occurrences in the output
+  std::vector<uint8_t> flags;  // kInPrompt | kDone
   static constexpr uint8_t kInPrompt = 1;
   static constexpr uint8_t kDone = 2;
 };
@@ -41,10 +41,12 @@ void penalize(std::span<float> logits, int32_t id, const PenaltyScratch& s, cons
 }  // namespace
 
 bool penalties_disabled(const SamplingParams& params) {
-  return params.repetition_penalty == 1.0f && params.frequency_penalty == 0.0f && params.presence_penalty == 0.0f;
+  return params.repetition_penalty == 1.0f && params.frequency_penalty == 0.0f &&
+         params.presence_penalty == 0.0f;
 }
 
-std::vector<std::pair<int32_t, float>> apply_penalties(std::span<float> logits, std::span<const int32_t> prompt_ids,
+std::vector<std::pair<int32_t, float>> apply_penalties(std::span<float> logits,
+                                                       std::span<const int32_t> prompt_ids,
                                                        std::span<const int32_t> output_ids,
                                                        const SamplingParams& params) {
   // Check before touching the scratch tables: a throw must leave them zeroed.

@@ -44,8 +44,10 @@ float exp_nonpositive(float x) {
   float r = clamped - n * kLn2Hi;
   r = r - n * kLn2Lo;
   // Taylor series to r^7: the first omitted term is below 6e-9 relative for |r| <= 0.347.
-  const float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
-                                                                   r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  const float p =
+      1.0f +
+      r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
+                                                                    r * (1.0f / 720 + r * (1.0f / 5040)))))));
   const float scale = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);  // n in [-126, 0]
   return x >= -87.0f ? p * scale : 0.0f;
 }
@@ -86,7 +88,8 @@ double softmax_weights(std::span<const float> logits, float max_logit, float tem
   double total = 0.0;
   for (size_t b = 0; b < block_sums->size(); ++b) {
     const size_t begin = b * kWeightBlock;
-    (*block_sums)[b] = block_sum(weights, begin, std::min(n, begin + kWeightBlock), [](float w) { return w; });
+    (*block_sums)[b] =
+        block_sum(weights, begin, std::min(n, begin + kWeightBlock), [](float w) { return w; });
     total += (*block_sums)[b];
   }
   return total;

@@ -25,18 +25,21 @@ constexpr int kMaxDefaultThreads = 8;
 void check_logits(std::span<const float> logits) {
   bool any_finite = false;
   if (no_nan_or_pos_inf(logits, &any_finite)) {
-    LLMC_CHECK(any_finite) << "sampler: every one of the " << logits.size() << " logits is -inf; nothing to sample";
+    LLMC_CHECK(any_finite) << "sampler: every one of the " << logits.size()
+                           << " logits is -inf; nothing to sample";
     return;
   }
   for (size_t i = 0; i < logits.size(); ++i) {
     LLMC_CHECK(!std::isnan(logits[i]) && logits[i] != std::numeric_limits<float>::infinity())
-        << "sampler: logit of token " << i << " is " << logits[i] << "; the model produced a non-finite value";
+        << "sampler: logit of token " << i << " is " << logits[i]
+        << "; the model produced a non-finite value";
   }
 }
 
 float clamp_logprob(double logprob) { return static_cast<float>(std::max(logprob, double{kMinLogprob})); }
 
-float raw_logit(std::span<const float> logits, const std::vector<std::pair<int32_t, float>>& originals, int32_t id) {
+float raw_logit(std::span<const float> logits, const std::vector<std::pair<int32_t, float>>& originals,
+                int32_t id) {
   for (const auto& [changed, original] : originals) {
     if (changed == id) return original;
   }
@@ -68,7 +71,8 @@ SampleOutput sample(const SamplerInput& input) {
     const double u = counter_uniform(params.seed, static_cast<uint64_t>(input.output_ids.size()));
     out.token_id = draw_token(input.logits, params, u);
   }
-  if (params.logprobs >= 0) out.logprob = clamp_logprob(raw_logit(input.logits, originals, out.token_id) - lse);
+  if (params.logprobs >= 0)
+    out.logprob = clamp_logprob(raw_logit(input.logits, originals, out.token_id) - lse);
   return out;
 }
 

@@ -35,7 +35,8 @@ struct SamplerInput {
 
 struct SampleOutput {
   int32_t token_id = -1;
-  // The chosen token's log-probability under the raw logits; only computed when params->logprobs >= 0 (else 0).
+  // The chosen token's log-probability under the raw logits; only computed when params->logprobs >= 0 (else
+  // 0).
   float logprob = 0.0f;
   // The params->logprobs most likely tokens under the raw logits, most likely first (ties: lower id first).
   std::vector<std::pair<int32_t, float>> top_logprobs;

@@ -54,14 +54,17 @@ std::vector<int32_t> select_with_partition(std::span<const float> values, size_t
     float value;
     int32_t id;
   };
-  const auto before = [](const Entry& a, const Entry& b) { return a.value > b.value || (a.value == b.value && a.id < b.id); };
+  const auto before = [](const Entry& a, const Entry& b) {
+    return a.value > b.value || (a.value == b.value && a.id < b.id);
+  };
   std::vector<Entry> entries;
   const auto size = static_cast<int32_t>(values.size());
   for (int32_t i = 0; i < size; ++i) {
     if (values[i] >= floor) entries.push_back({values[i], i});
   }
   if (entries.size() > n) {
-    std::nth_element(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end(), before);
+    std::nth_element(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end(),
+                     before);
     entries.resize(n);
   }
   std::sort(entries.begin(), entries.end(), before);

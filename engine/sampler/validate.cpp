@@ -11,10 +11,12 @@ void validate(const SamplingParams& p, int vocab_size) {
   LLMC_CHECK(std::isfinite(p.temperature) && p.temperature >= 0.0f)
       << "sampling: temperature must be a finite number >= 0 (0 means greedy), got " << p.temperature;
   LLMC_CHECK(p.top_p > 0.0f && p.top_p <= 1.0f) << "sampling: top_p must be in (0, 1], got " << p.top_p;
-  LLMC_CHECK(p.top_k >= -1) << "sampling: top_k must be -1 or 0 (disabled) or a positive count, got " << p.top_k;
+  LLMC_CHECK(p.top_k >= -1) << "sampling: top_k must be -1 or 0 (disabled) or a positive count, got "
+                            << p.top_k;
   LLMC_CHECK(p.min_p >= 0.0f && p.min_p <= 1.0f) << "sampling: min_p must be in [0, 1], got " << p.min_p;
   LLMC_CHECK(std::isfinite(p.repetition_penalty) && p.repetition_penalty > 0.0f)
-      << "sampling: repetition_penalty must be a finite number > 0 (1 disables), got " << p.repetition_penalty;
+      << "sampling: repetition_penalty must be a finite number > 0 (1 disables), got "
+      << p.repetition_penalty;
   LLMC_CHECK(p.presence_penalty >= -2.0f && p.presence_penalty <= 2.0f)
       << "sampling: presence_penalty must be in [-2, 2], got " << p.presence_penalty;
   LLMC_CHECK(p.frequency_penalty >= -2.0f && p.frequency_penalty <= 2.0f)

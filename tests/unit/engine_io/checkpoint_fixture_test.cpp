@@ -26,10 +26,13 @@ Shapes expected_shapes(const Json& c) {
   const int64_t inter = get_int(c, "intermediate_size");
   const int64_t heads = get_int(c, "num_attention_heads");
   const int64_t kv_heads = get_int(c, "num_key_value_heads");
-  const int64_t head_dim = c.contains("head_dim") && !c["head_dim"].is_null() ? get_int(c, "head_dim") : hidden / heads;
+  const int64_t head_dim =
+      c.contains("head_dim") && !c["head_dim"].is_null() ? get_int(c, "head_dim") : hidden / heads;
   const int64_t vocab = get_int(c, "vocab_size");
   const std::string type = c.at("model_type").get<std::string>();
-  const auto flag = [&](const char* key) { return c.contains(key) && c[key].is_boolean() && c[key].get<bool>(); };
+  const auto flag = [&](const char* key) {
+    return c.contains(key) && c[key].is_boolean() && c[key].get<bool>();
+  };
   const bool bias = type == "qwen2" || flag("attention_bias");
   Shapes s;
   s["model.embed_tokens.weight"] = {vocab, hidden};

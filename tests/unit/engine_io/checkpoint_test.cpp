@@ -23,15 +23,17 @@ class CheckpointTest : public test::TempDirTest {
   }
   // Two shards: embed (bf16) in shard 1, norm + proj (f32) in shard 2.
   void write_shards() {
-    write_safetensors(dir_ / "model-00001-of-00002.safetensors",
-                      {{"model.embed_tokens.weight", "BF16", {2, 2}, u16_bytes({0x3FC0, 0x3F80, 0xBF80, 0x4000})}});
+    write_safetensors(
+        dir_ / "model-00001-of-00002.safetensors",
+        {{"model.embed_tokens.weight", "BF16", {2, 2}, u16_bytes({0x3FC0, 0x3F80, 0xBF80, 0x4000})}});
     write_safetensors(dir_ / "model-00002-of-00002.safetensors",
                       {{"model.norm.weight", "F32", {2}, f32_bytes({0.25f, 4.0f})},
                        {"model.proj.weight", "F32", {1, 2}, f32_bytes({-1.0f, 2.0f})}});
   }
-  void write_index(const std::string& weight_map) { write_text("model.safetensors.index.json",
-                                                               R"({"metadata": {"total_size": 40}, "weight_map": )" +
-                                                                   weight_map + "}"); }
+  void write_index(const std::string& weight_map) {
+    write_text("model.safetensors.index.json",
+               R"({"metadata": {"total_size": 40}, "weight_map": )" + weight_map + "}");
+  }
   static constexpr const char* kGoodMap =
       R"({"model.embed_tokens.weight": "model-00001-of-00002.safetensors",)"
       R"( "model.norm.weight": "model-00002-of-00002.safetensors",)"
@@ -39,7 +41,8 @@ class CheckpointTest : public test::TempDirTest {
 };
 
 TEST_F(CheckpointTest, SingleFile) {
-  write_safetensors(dir_ / "model.safetensors", {{"b", "F32", {1}, f32_bytes({2.0f})}, {"a", "F32", {1}, f32_bytes({1.0f})}});
+  write_safetensors(dir_ / "model.safetensors",
+                    {{"b", "F32", {1}, f32_bytes({2.0f})}, {"a", "F32", {1}, f32_bytes({1.0f})}});
   // A stray shard beside model.safetensors is not part of the checkpoint.
   write_safetensors(dir_ / "other.safetensors", {{"c", "F32", {1}, f32_bytes({3.0f})}});
   auto ckpt = Checkpoint::open(dir_);
@@ -93,8 +96,8 @@ TEST_F(CheckpointTest, TensorMissingFromItsShard) {
   write_index(R"({"model.embed_tokens.weight": "model-00001-of-00002.safetensors",)"
               R"( "model.norm.weight": "model-00002-of-00002.safetensors",)"
               R"( "model.gone.weight": "model-00002-of-00002.safetensors"})");
-  EXPECT_LLMC_ERROR(Checkpoint::open(dir_), {"'model.gone.weight'", "model-00002-of-00002.safetensors",
-                                             "does not contain it"});
+  EXPECT_LLMC_ERROR(Checkpoint::open(dir_),
+                    {"'model.gone.weight'", "model-00002-of-00002.safetensors", "does not contain it"});
 }
 
 TEST_F(CheckpointTest, TensorListedInTheWrongShard) {
@@ -112,8 +115,8 @@ TEST_F(CheckpointTest, NameInTwoShards) {
                     {{"model.embed_tokens.weight", "F32", {1}, f32_bytes({1})},
                      {"model.norm.weight", "F32", {2}, f32_bytes({1, 2})}});
   write_index(kGoodMap);
-  EXPECT_LLMC_ERROR(Checkpoint::open(dir_), {"'model.norm.weight'", "two files", "model-00001-of-00002",
-                                             "model-00002-of-00002"});
+  EXPECT_LLMC_ERROR(Checkpoint::open(dir_),
+                    {"'model.norm.weight'", "two files", "model-00001-of-00002", "model-00002-of-00002"});
   std::filesystem::remove(dir_ / "model.safetensors.index.json");
   EXPECT_LLMC_ERROR(Checkpoint::open(dir_), {"'model.norm.weight'", "two files"});
 }

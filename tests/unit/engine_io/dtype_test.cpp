@@ -53,7 +53,7 @@ std::vector<std::byte> all_patterns(size_t offset) {
 
 TEST(DType, ParsesEverySafetensorsSpelling) {
   const std::vector<std::pair<const char*, size_t>> names = {
-      {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F64", 8}, {"I64", 8},     {"I32", 4},
+      {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F64", 8},  {"I64", 8},     {"I32", 4},
       {"I16", 2}, {"I8", 1},  {"U8", 1},   {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
   for (const auto& [name, size] : names) {
     const auto dtype = parse_dtype(name);
@@ -75,7 +75,7 @@ TEST(DType, KnownHalfAndBfloatValues) {
   EXPECT_EQ(f16_to_f32(0x3C00), 1.0f);
   EXPECT_EQ(f16_to_f32(0x3E00), 1.5f);
   EXPECT_EQ(f16_to_f32(0x7BFF), 65504.0f);
-  EXPECT_EQ(f16_to_f32(0x0001), 0x1p-24f);  // smallest subnormal
+  EXPECT_EQ(f16_to_f32(0x0001), 0x1p-24f);         // smallest subnormal
   EXPECT_EQ(f16_to_f32(0x03FF), 1023 * 0x1p-24f);  // largest subnormal
   EXPECT_EQ(f16_to_f32(0xFC00), -INFINITY);
   EXPECT_TRUE(std::isnan(f16_to_f32(0x7E00)));

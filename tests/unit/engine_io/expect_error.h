@@ -1,4 +1,5 @@
-// EXPECT_LLMC_ERROR(statement, {"part", ...}): the statement throws llmc::Error whose message holds every part.
+// EXPECT_LLMC_ERROR(statement, {"part", ...}): the statement throws llmc::Error whose message holds every
+// part.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,7 +18,8 @@ void expect_llmc_error(F&& f, const std::vector<std::string>& parts, const char*
   } catch (const Error& e) {
     const std::string message = e.what();
     for (const std::string& part : parts) {
-      EXPECT_NE(message.find(part), std::string::npos) << where << ": message lacks '" << part << "': " << message;
+      EXPECT_NE(message.find(part), std::string::npos)
+          << where << ": message lacks '" << part << "': " << message;
     }
     return;
   } catch (const std::exception& e) {

@@ -24,7 +24,8 @@ class SafetensorsFileTest : public test::TempDirTest {
   // A header for one F32 tensor 'w' of `shape` at `offsets`, followed by `data_bytes` zero bytes.
   void write_one(const std::string& shape, const std::string& offsets, size_t data_bytes,
                  const std::string& dtype = "F32") {
-    write_raw(file(), R"({"w":{"dtype":")" + dtype + R"(","shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}",
+    write_raw(file(),
+              R"({"w":{"dtype":")" + dtype + R"(","shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}",
               std::vector<uint8_t>(data_bytes, 0));
   }
 };
@@ -87,10 +88,11 @@ class SliceTest : public SafetensorsFileTest {
         bf16.push_back(static_cast<uint16_t>(bits >> 16));  // exact: at most 5 significant bits
       }
     }
-    write_safetensors(file(), {{"m.f32", "F32", {3, 4}, f32_bytes(f32)},
-                               {"m.bf16", "BF16", {3, 4}, u16_bytes(bf16)},
-                               {"v", "F32", {4}, f32_bytes({0.f, 1.f, 2.f, 3.f})},
-                               {"t", "F32", {1, 2, 2}, f32_bytes({0.f, 1.f, 2.f, 3.f})}},
+    write_safetensors(file(),
+                      {{"m.f32", "F32", {3, 4}, f32_bytes(f32)},
+                       {"m.bf16", "BF16", {3, 4}, u16_bytes(bf16)},
+                       {"v", "F32", {4}, f32_bytes({0.f, 1.f, 2.f, 3.f})},
+                       {"t", "F32", {1, 2, 2}, f32_bytes({0.f, 1.f, 2.f, 3.f})}},
                       {}, /*header_pad=*/1);
     st_ = SafetensorsFile::open(file());
   }
@@ -121,7 +123,8 @@ TEST_F(SliceTest, RowsAndColumnsOfBothTypes) {
 TEST_F(SliceTest, RangesAndRanksAreChecked) {
   const TensorView& m = *st_->find("m.f32");
   std::vector<float> out(64);
-  EXPECT_LLMC_ERROR(read_rows_f32(m, 2, 4, out.data()), {file().string(), "'m.f32'", "row range [2, 4)", "[3, 4]"});
+  EXPECT_LLMC_ERROR(read_rows_f32(m, 2, 4, out.data()),
+                    {file().string(), "'m.f32'", "row range [2, 4)", "[3, 4]"});
   EXPECT_LLMC_ERROR(read_rows_f32(m, -1, 1, out.data()), {"'m.f32'", "row range"});
   EXPECT_LLMC_ERROR(read_rows_f32(m, 2, 1, out.data()), {"'m.f32'", "row range"});
   EXPECT_LLMC_ERROR(read_cols_f32(m, 3, 5, out.data()), {"'m.f32'", "column range [3, 5)"});
@@ -166,7 +169,8 @@ TEST_F(SafetensorsFileTest, BadMetadata) {
 
 TEST_F(SafetensorsFileTest, UnknownOrMissingDtype) {
   write_one("[1]", "[0, 4]", 4, "Q4_0");
-  EXPECT_LLMC_ERROR(SafetensorsFile::open(file()), {file().string(), "tensor 'w'", "unsupported dtype 'Q4_0'"});
+  EXPECT_LLMC_ERROR(SafetensorsFile::open(file()),
+                    {file().string(), "tensor 'w'", "unsupported dtype 'Q4_0'"});
   write_raw(file(), R"({"w": {"shape": [1], "data_offsets": [0, 4]}})", std::vector<uint8_t>(4));
   EXPECT_LLMC_ERROR(SafetensorsFile::open(file()), {"tensor 'w'", "dtype"});
   write_raw(file(), R"({"w": 5})", {});
@@ -196,13 +200,15 @@ TEST_F(SafetensorsFileTest, BadOffsets) {
 TEST_F(SafetensorsFileTest, OffsetsPastTheDataSection) {
   write_raw(file(), R"({"model.norm.weight": {"dtype": "F32", "shape": [4], "data_offsets": [4, 20]}})",
             std::vector<uint8_t>(16));
-  EXPECT_LLMC_ERROR(SafetensorsFile::open(file()),
-                    {file().string() + ": tensor 'model.norm.weight' data_offsets [4, 20] exceed the file's data "
-                                       "section (16 bytes)"});
+  EXPECT_LLMC_ERROR(
+      SafetensorsFile::open(file()),
+      {file().string() + ": tensor 'model.norm.weight' data_offsets [4, 20] exceed the file's data "
+                         "section (16 bytes)"});
 }
 
 TEST_F(SafetensorsFileTest, TruncatedData) {
-  write_safetensors(file(), {{"a", "F32", {4}, f32_bytes({1, 2, 3, 4})}, {"b", "BF16", {8}, std::vector<uint8_t>(16)}});
+  write_safetensors(
+      file(), {{"a", "F32", {4}, f32_bytes({1, 2, 3, 4})}, {"b", "BF16", {8}, std::vector<uint8_t>(16)}});
   std::filesystem::resize_file(file(), std::filesystem::file_size(file()) - 3);
   EXPECT_LLMC_ERROR(SafetensorsFile::open(file()), {file().string(), "tensor 'b'", "exceed", "(29 bytes)"});
 }

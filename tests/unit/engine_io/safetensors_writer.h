@@ -37,7 +37,8 @@ inline std::vector<uint8_t> u16_bytes(const std::vector<uint16_t>& values) {
 }
 
 // Writes the 8-byte little-endian length (or `length_override`), the header text and the data bytes.
-inline void write_raw(const std::filesystem::path& path, const std::string& header, const std::vector<uint8_t>& data,
+inline void write_raw(const std::filesystem::path& path, const std::string& header,
+                      const std::vector<uint8_t>& data,
                       std::optional<uint64_t> length_override = std::nullopt) {
   const uint64_t length = length_override.value_or(header.size());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -49,12 +50,15 @@ inline void write_raw(const std::filesystem::path& path, const std::string& head
 // Tensors laid out back to back in the given order; `header_pad` spaces after the JSON shift the data section
 // (the format allows trailing whitespace), which makes F32 data unaligned when it is not a multiple of 4.
 inline void write_safetensors(const std::filesystem::path& path, const std::vector<RawTensor>& tensors,
-                              const std::map<std::string, std::string>& metadata = {}, size_t header_pad = 0) {
+                              const std::map<std::string, std::string>& metadata = {},
+                              size_t header_pad = 0) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::vector<uint8_t> data;
   for (const RawTensor& t : tensors) {
-    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+    header[t.name] = {{"dtype", t.dtype},
+                      {"shape", t.shape},
+                      {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
     data.insert(data.end(), t.bytes.begin(), t.bytes.end());
   }
   write_raw(path, header.dump() + std::string(header_pad, ' '), data);

@@ -13,7 +13,8 @@ class TempDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "llmc_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(getpid());
+    std::string name =
+        "llmc_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(getpid());
     for (char& c : name) {
       if (c == '/') c = '_';  // parameterized test names contain slashes
     }

@@ -123,7 +123,8 @@ TEST(SamplerDistribution, TopPBeyondTheFirstCutoffWithTies) {
 }
 
 TEST(SamplerDistribution, FilteredSetsOnALargeVocabulary) {
-  // 50k tokens: every draw must come from the set the definitions keep, and the draws must reach deep into it.
+  // 50k tokens: every draw must come from the set the definitions keep, and the draws must reach deep into
+  // it.
   std::mt19937 gen(8);
   std::normal_distribution<float> dist(0.0f, 2.0f);
   std::vector<float> logits(50000);
@@ -140,9 +141,10 @@ TEST(SamplerDistribution, FilteredSetsOnALargeVocabulary) {
     p.min_p = c.min_p;
     p.top_k = c.top_k;
     const std::vector<double> expected = test::reference_distribution(logits, p);
-    const size_t kept = static_cast<size_t>(std::count_if(expected.begin(), expected.end(), [](double q) { return q > 0; }));
+    const size_t kept =
+        static_cast<size_t>(std::count_if(expected.begin(), expected.end(), [](double q) { return q > 0; }));
     std::set<int32_t> seen;
-    const std::vector<int32_t> history(2000, 0);
+    const std::vector<int32_t> history(1000, 0);
     for (size_t step = 0; step < history.size(); ++step) {
       std::vector<float> row = logits;
       const int32_t id = sample({row, {}, std::span<const int32_t>(history.data(), step), &p}).token_id;
