@@ -1,5 +1,7 @@
 #include "launch/engine_options.h"
 
+#include <sstream>
+
 #include "common/check.h"
 
 namespace llmc {
@@ -8,8 +10,14 @@ namespace po = boost::program_options;
 
 void add_engine_options(po::options_description& desc, EngineOptions& o) {
   desc.add_options()
-      ("tp,tensor-parallel-size", po::value(&o.tp)->default_value(1), "tensor-parallel ranks per stage")
-      ("pp,pipeline-parallel-size", po::value(&o.pp)->default_value(1), "pipeline stages")
+      ("tp,tensor-parallel-size", po::value(&o.cluster.tp)->default_value(1), "tensor-parallel ranks per stage")
+      ("pp,pipeline-parallel-size", po::value(&o.cluster.pp)->default_value(1), "pipeline stages")
+      ("pp-layer-partition", po::value(&o.layer_partition), "layers per stage, e.g. 2,3 (default: even split)")
+      ("host-ip", po::value(&o.cluster.host_ip), "the head's control-plane address (default: see README)")
+      ("ifname", po::value(&o.cluster.ifname), "network interface for the control plane")
+      ("allow-cross-node-tp", po::bool_switch(&o.cluster.allow_cross_node_tp), "allow a tensor-parallel group to span nodes")
+      ("worker-timeout", po::value(&o.worker_timeout_s)->default_value(10), "seconds of silence before a rank is declared dead")
+      ("step-timeout", po::value(&o.step_timeout_s)->default_value(300), "seconds one step may take before the engine fails")
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")
       ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0), "longest prompt + output (0: the model's)")
@@ -27,6 +35,23 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
       ("threads", po::value(&o.worker.threads)->default_value(0), "CPU compute threads per rank (0: all cores)");
 }
 
+void finish_engine_options(EngineOptions& o) {
+  o.worker.kv_cache_bytes = static_cast<int64_t>(o.kv_cache_gib * (1 << 30));
+  o.cluster.worker_timeout = std::chrono::seconds(o.worker_timeout_s);
+  LLMC_CHECK(o.worker_timeout_s >= 2) << "--worker-timeout must be at least 2 seconds";
+  LLMC_CHECK(o.step_timeout_s >= 1) << "--step-timeout must be positive";
+  o.cluster.layer_partition.clear();
+  std::stringstream in(o.layer_partition);
+  for (std::string item; std::getline(in, item, ',');) {
+    try {
+      o.cluster.layer_partition.push_back(std::stoll(item));
+    } catch (const std::exception&) {
+      LLMC_FAIL() << "--pp-layer-partition must be a comma-separated list of layer counts, got '" << o.layer_partition
+                  << "'";
+    }
+  }
+}
+
 EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, int64_t vocab_size,
                                 const std::vector<int64_t>& eos_token_ids) {
   EngineConfig c;
@@ -39,7 +64,8 @@ EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, i
   LLMC_CHECK(o.scheduling_policy == "fcfs" || o.scheduling_policy == "priority")
       << "--scheduling-policy must be fcfs or priority, got '" << o.scheduling_policy << "'";
   c.scheduler.policy = o.scheduling_policy == "fcfs" ? SchedulingPolicy::kFcfs : SchedulingPolicy::kPriority;
-  c.scheduler.max_plans_in_flight = o.pp;
+  c.scheduler.max_plans_in_flight = o.cluster.pp;
+  c.step_timeout = std::chrono::seconds(o.step_timeout_s);
   for (int64_t id : eos_token_ids) c.scheduler.eos_token_ids.push_back(static_cast<int32_t>(id));
   c.max_num_queued_requests = o.max_num_queued_requests;
   c.vocab_size = static_cast<int32_t>(vocab_size);

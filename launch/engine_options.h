@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/cluster/cluster_bootstrap.h"
 #include "runtime/head/engine_config.h"
 #include "runtime/worker/worker_setup.h"
 
@@ -13,8 +14,10 @@ namespace llmc {
 
 struct EngineOptions {
   WorkerOptions worker;
-  int tp = 1;
-  int pp = 1;
+  ClusterOptions cluster;
+  std::string layer_partition;  // "2,3"
+  int worker_timeout_s = 10;
+  int step_timeout_s = 300;
   double kv_cache_gib = 2.0;
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;
@@ -26,6 +29,9 @@ struct EngineOptions {
 };
 
 void add_engine_options(boost::program_options::options_description& desc, EngineOptions& o);
+
+// Fills the derived fields after parsing (byte budgets, the layer partition list).
+void finish_engine_options(EngineOptions& o);
 
 // The head's engine configuration for a model with `max_model_len` and `vocab_size`; eos ids from the model.
 EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, int64_t vocab_size,

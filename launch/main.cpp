@@ -1,4 +1,8 @@
 // llm-cluster: serve a Hugging Face model with the OpenAI API, or run it offline. See README.md.
+//
+// Every subcommand that runs a model runs the same way under mpirun or alone (a world of one rank).
+// Failures end here: one line on stderr and a non-zero exit. A failure every rank knows about is printed
+// by rank 0 only; one rank's own failure is printed by that rank, which then ends the whole job.
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
 #include <exception>
@@ -8,11 +12,13 @@
 #include "common/check.h"
 #include "common/log.h"
 #include "launch/subcommands.h"
+#include "runtime/cluster/cluster_bootstrap.h"
+#include "runtime/comm/mpi_session.h"
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: llm-cluster [serve|generate] MODEL_DIR [options]\n"
+    "usage: llm-cluster [serve|generate|doctor] MODEL_DIR [options]\n"
     "       llm-cluster <subcommand> --help   for the subcommand's options\n";
 
 }  // namespace
@@ -24,16 +30,25 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];
+  llmc::MpiSession mpi(&argc, &argv);
+  const std::string who = mpi.size() > 1 ? " (rank " + std::to_string(mpi.rank()) + ")" : "";
   try {
-    llmc::init_logging(command == "generate" ? "generate" : "head");
-    if (command == "generate") return llmc::run_generate({args.begin() + 1, args.end()});
-    LLMC_FAIL() << "unknown subcommand '" << command << "'\n" << kUsage;
+    llmc::init_logging(mpi.rank() == 0 ? "head" : "rank " + std::to_string(mpi.rank()));
+    if (command == "generate") return llmc::run_generate({args.begin() + 1, args.end()}, mpi);
+    if (command == "doctor") return llmc::run_doctor({args.begin() + 1, args.end()}, mpi);
+    throw llmc::CollectiveError("unknown subcommand '" + command + "'\n" + kUsage);
+  } catch (const llmc::PeerFailed&) {
+    return 1;  // the head printed why
+  } catch (const llmc::CollectiveError& e) {
+    if (mpi.rank() == 0) std::fprintf(stderr, "llm-cluster %s: error: %s\n", command.c_str(), e.what());
+    return 1;
   } catch (const boost::program_options::error& e) {
-    std::fprintf(stderr, "llm-cluster %s: %s\n", command.c_str(), e.what());
+    if (mpi.rank() == 0) std::fprintf(stderr, "llm-cluster %s: %s\n", command.c_str(), e.what());
     return 2;
   } catch (const std::exception& e) {
-    // The one boundary every startup and load error reaches: one line, non-zero exit.
-    std::fprintf(stderr, "llm-cluster %s: error: %s\n", command.c_str(), e.what());
+    std::fprintf(stderr, "llm-cluster %s%s: error: %s\n", command.c_str(), who.c_str(), e.what());
+    std::fflush(stderr);
+    if (mpi.size() > 1) llmc::MpiSession::abort(1);  // the other ranks may be waiting on this one
     return 1;
   }
 }

@@ -1,5 +1,5 @@
 // The llm-cluster subcommands. Each takes the arguments after its name and returns the process exit code;
-// errors are thrown as llmc::Error and reported by main in one line.
+// errors are thrown (llmc::Error, CollectiveError, PeerFailed) and reported by main.
 #pragma once
 
 #include <string>
@@ -7,6 +7,9 @@
 
 namespace llmc {
 
-int run_generate(const std::vector<std::string>& args);
+class MpiSession;
+
+int run_generate(const std::vector<std::string>& args, MpiSession& mpi);
+int run_doctor(const std::vector<std::string>& args, MpiSession& mpi);
 
 }  // namespace llmc

@@ -87,4 +87,12 @@ std::unique_ptr<Communicator> split_world_communicator(int color, int key) {
   return std::make_unique<MpiCommunicator>(comm);
 }
 
+ParallelGroups split_parallel_groups(const ParallelConfig& p) {
+  // Both splits are collective over the world, in this order on every rank; the dedicated head joins neither.
+  ParallelGroups g;
+  g.tp = split_world_communicator(p.is_worker() ? p.stage() : -1, p.is_worker() ? p.tp_rank() : 0);
+  g.pp = split_world_communicator(p.is_worker() ? p.tp_rank() : -1, p.is_worker() ? p.stage() : 0);
+  return g;
+}
+
 }  // namespace llmc

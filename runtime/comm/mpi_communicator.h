@@ -6,9 +6,18 @@
 #include <memory>
 
 #include "engine/backend/communicator.h"
+#include "runtime/comm/parallel_config.h"
 
 namespace llmc {
 
 std::unique_ptr<Communicator> split_world_communicator(int color, int key);
+
+// This rank's tensor-parallel group (its stage's ranks) and pipeline group (the ranks of its tensor rank across
+// stages); both null on a dedicated head. Collective over the world.
+struct ParallelGroups {
+  std::unique_ptr<Communicator> tp;
+  std::unique_ptr<Communicator> pp;
+};
+ParallelGroups split_parallel_groups(const ParallelConfig& parallel);
 
 }  // namespace llmc

@@ -59,7 +59,7 @@ void validate_request(const GenerationRequest& request, const EngineConfig& conf
     LLMC_REQUIRE(t >= 0 && (config.vocab_size <= 0 || t < config.vocab_size))
         << "prompt token " << i << " is " << t << ", outside the vocabulary [0, " << config.vocab_size << ")";
   }
-  validate_sampling(request.sampling, config, can_detokenize);
+  validate_sampling(request.sampling, config, can_detokenize && request.detokenize);
   LLMC_REQUIRE(sc.policy == SchedulingPolicy::kPriority || request.priority == 0)
       << "priority " << request.priority << " given but the scheduling policy is FCFS";
   const int64_t total = prompt_len + request.sampling.max_tokens;

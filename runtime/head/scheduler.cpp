@@ -208,6 +208,10 @@ StepPlan Scheduler::build_plan() {
   plan.finished_ids.swap(pending_finished_);
   InFlightStep step{plan.step_id, {}};
   step.seqs.reserve(picked_.size());
+  size_t num_new = 0;
+  for (const Picked& p : picked_) num_new += p.seq->workers_have_state ? 0 : 1;
+  plan.new_requests.reserve(num_new);
+  plan.cached_requests.reserve(picked_.size() - num_new);
   for (const Picked& p : picked_) {
     Sequence& s = *p.seq;
     s.plan_step = plan.step_id;

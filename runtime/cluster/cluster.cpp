@@ -1,0 +1,153 @@
+#include "runtime/cluster/cluster.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "common/check.h"
+#include "runtime/cluster/remote_executor.h"
+#include "runtime/comm/mpi_communicator.h"
+#include "runtime/comm/rendezvous.h"
+#include "runtime/worker/in_process_executor.h"
+#include "runtime/worker/worker_loop.h"
+
+namespace llmc {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+constexpr const char* kError = "!";
+
+}  // namespace
+
+std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options, const WorkerOptions& worker_options,
+                                        const ModelConfig& model, int world_rank, int world_size) {
+  std::unique_ptr<Cluster> c(new Cluster());
+  c->options_ = options;
+  c->boot_ = bootstrap_cluster(options, model, world_rank, world_size);
+  WorkerOptions wo = worker_options;
+  if (wo.threads <= 0) wo.threads = c->boot_.binding.num_cores;
+  if (world_size == 1) {
+    // One process: no control plane; the worker runs behind the in-process executor.
+    auto tp = std::make_unique<SingleRankCommunicator>();
+    c->worker_ = std::make_unique<Worker>(wo, model, c->boot_.parallel.shard(), *tp, nullptr, true);
+    c->tp_comm_ = std::move(tp);
+    c->num_kv_blocks_ = c->worker_->num_kv_blocks();
+    c->max_model_len_ = c->worker_->max_model_len();
+    c->executor_ = std::make_unique<InProcessExecutor>(c->worker_->take_runner());
+    return c;
+  }
+  c->make_communicators();
+  const std::string report = c->load_and_report(wo, model);
+  const std::vector<std::string> reports = gather_at_head(report, "loading weights", options.load_timeout);
+  std::string connection = c->is_head() ? c->open_control_plane(reports) : "";
+  connection = broadcast_from_head(connection, "opening the control plane", options.rendezvous_timeout);
+  if (connection.rfind(kError, 0) == 0) fail_collectively(connection.substr(1), c->is_head());
+  c->connect_worker(connection);
+  if (c->is_head()) c->start_remote_executor();
+  return c;
+}
+
+Cluster::~Cluster() {
+  if (local_worker_.joinable()) local_worker_.join();
+}
+
+void Cluster::make_communicators() {
+  ParallelGroups groups = split_parallel_groups(boot_.parallel);
+  tp_comm_ = std::move(groups.tp);
+  pp_comm_ = std::move(groups.pp);
+}
+
+// Loads this rank's shard; the report tells the head its KV blocks and CURVE public key, or "!" and the error.
+std::string Cluster::load_and_report(const WorkerOptions& wo, const ModelConfig& model) {
+  const ParallelConfig& p = boot_.parallel;
+  try {
+    json report = {{"rank", p.world_rank}};
+    if (p.is_worker()) {
+      const bool samples = p.worker_index() == p.sampling_worker();
+      worker_ = std::make_unique<Worker>(wo, model, p.shard(), *tp_comm_, p.pp > 1 ? pp_comm_.get() : nullptr, samples);
+      report["blocks"] = worker_->num_kv_blocks();
+      report["max_model_len"] = worker_->max_model_len();
+      keys_ = generate_curve_keys();  // the secret key never leaves this rank
+      report["curve_public"] = keys_.public_key;
+    }
+    return report.dump();
+  } catch (const std::exception& e) {
+    return std::string(kError) + e.what();
+  }
+}
+
+std::string Cluster::open_control_plane(const std::vector<std::string>& reports) {
+  std::ostringstream errors;
+  std::set<std::string> allowed;
+  num_kv_blocks_ = INT64_MAX;
+  for (size_t r = 0; r < reports.size(); ++r) {
+    if (reports[r].rfind(kError, 0) == 0) {
+      errors << "; rank " << r << " (" << boot_.ranks[r].hostname << "): " << reports[r].substr(1);
+      continue;
+    }
+    const json j = json::parse(reports[r]);
+    if (!j.contains("blocks")) continue;  // the dedicated head
+    num_kv_blocks_ = std::min<int64_t>(num_kv_blocks_, j["blocks"].get<int64_t>());
+    max_model_len_ = j["max_model_len"].get<int64_t>();
+    allowed.insert(j["curve_public"].get<std::string>());
+    worker_ranks_.push_back(static_cast<int>(r));
+    worker_names_[static_cast<int>(r)] = boot_.ranks[r].hostname + " (" + boot_.ranks[r].address + ")";
+  }
+  if (!errors.str().empty()) return std::string(kError) + "loading the model failed: " + errors.str().substr(2);
+  try {
+    const CurveKeys server = generate_curve_keys();
+    head_control_ = std::make_unique<HeadControl>(boot_.head_address, server, allowed);
+    spdlog::info("control plane: plans on {}, results on {}; {} KV blocks per rank", head_control_->plan_endpoint(),
+                 head_control_->result_endpoint(), num_kv_blocks_);
+    return json{{"plans", head_control_->plan_endpoint()},
+                {"results", head_control_->result_endpoint()},
+                {"server_public", server.public_key}}
+        .dump();
+  } catch (const std::exception& e) {
+    return std::string(kError) + "opening the control plane on " + boot_.head_address + ": " + e.what();
+  }
+}
+
+void Cluster::connect_worker(const std::string& connection) {
+  const ParallelConfig& p = boot_.parallel;
+  if (!p.is_worker()) return;
+  const json j = json::parse(connection);
+  worker_control_ = std::make_unique<WorkerControl>(p.world_rank, j["plans"].get<std::string>(),
+                                                    j["results"].get<std::string>(),
+                                                    j["server_public"].get<std::string>(), keys_);
+  if (p.is_head()) {
+    // Worker 0 beside the head: its loop runs on a thread of this process, a client like any other.
+    local_worker_ = std::thread([this] {
+      try {
+        run_worker();
+      } catch (const std::exception& e) {
+        spdlog::error("worker 0 (beside the head): {}", e.what());
+      }
+    });
+  }
+}
+
+void Cluster::start_remote_executor() {
+  head_control_->handshake(worker_ranks_, Clock::now() + options_.handshake_timeout);
+  RemoteExecutorOptions o;
+  o.sampling_rank = boot_.parallel.world_rank_of_worker(boot_.parallel.sampling_worker());
+  o.workers = worker_names_;
+  o.worker_timeout = options_.worker_timeout;
+  executor_ = std::make_unique<RemoteExecutor>(std::move(head_control_), o);
+  spdlog::info("ready: {} worker rank(s) connected", worker_ranks_.size());
+}
+
+void Cluster::run_worker() {
+  const ParallelConfig& p = boot_.parallel;
+  LLMC_CHECK(worker_ && worker_control_) << "rank " << p.world_rank << " holds no model shard";
+  auto runner = worker_->take_runner();
+  WorkerLoopOptions o;
+  o.reports_results = p.worker_index() == p.sampling_worker();
+  o.head_timeout = options_.worker_timeout;
+  run_worker_loop(*worker_control_, *runner, o);
+}
+
+}  // namespace llmc

@@ -1,0 +1,114 @@
+#include "runtime/cluster/cluster_bootstrap.h"
+
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+
+#include "common/check.h"
+#include "common/version.h"
+#include "runtime/comm/mpi_session.h"
+#include "runtime/comm/net_interface.h"
+#include "runtime/comm/rendezvous.h"
+
+namespace llmc {
+namespace {
+
+constexpr const char* kOk = "ok";
+
+// Rank within this host, and ranks on this host.
+std::pair<int, int> local_rank_and_size() {
+  MPI_Comm local;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+  int r = 0, s = 1;
+  MPI_Comm_rank(local, &r);
+  MPI_Comm_size(local, &s);
+  MPI_Comm_free(&local);
+  return {r, s};
+}
+
+std::string role_of(const ParallelConfig& p) {
+  if (p.is_head()) return p.is_worker() ? "head+worker 0" : "head";
+  return "worker " + std::to_string(p.worker_index());
+}
+
+// The head broadcasts "ok" or the error text; every rank throws on an error (the head with the message,
+// the others quietly, as the head has printed it).
+void agree(const std::string& head_verdict, const char* phase, std::chrono::seconds timeout, bool is_head) {
+  const std::string verdict = broadcast_from_head(head_verdict, phase, timeout);
+  if (verdict != kOk) fail_collectively(verdict, is_head);
+}
+
+}  // namespace
+
+void fail_collectively(const std::string& message, bool is_head) {
+  if (is_head) throw CollectiveError(message);
+  throw PeerFailed(message);
+}
+
+BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& model, int world_rank, int world_size) {
+  BootstrapResult b;
+  try {
+    // Every rank reaches the same verdict on the layout, so nobody waits for anybody.
+    b.parallel = ParallelConfig::make(world_size, world_rank, o.tp, o.pp, model, o.layer_partition);
+  } catch (const Error& e) {
+    fail_collectively(e.what(), world_rank == 0);
+  }
+  const ParallelConfig& p = b.parallel;
+  const auto [local_rank, local_size] = local_rank_and_size();
+  b.binding = bind_to_local_share(local_rank, local_size);
+
+  RankInfo& self = b.self;
+  self.rank = world_rank;
+  self.role = role_of(p);
+  self.hostname = hostname();
+  self.device = "cpu";
+  self.version = kLlmClusterVersion;
+  self.mpi_version = MpiSession::library_version();
+  self.model_hash = model.fingerprint();
+  self.stage = p.is_worker() ? p.stage() : -1;
+  self.tp_rank = p.is_worker() ? p.tp_rank() : -1;
+  self.binding = b.binding.cores;
+
+  // Phase 1: hostnames to the head, which picks its address (loopback when the whole job is on its host).
+  std::vector<std::string> hosts = gather_at_head(self.hostname, "rendezvous", o.rendezvous_timeout);
+  std::string head_address;
+  std::string verdict = kOk;
+  if (p.is_head()) {
+    bool all_local = true;
+    for (const auto& h : hosts) all_local = all_local && h == self.hostname;
+    try {
+      head_address = choose_head_address(o.host_ip, o.ifname, all_local);
+    } catch (const Error& e) {
+      verdict = e.what();
+    }
+  }
+  agree(verdict, "choosing the head's address", o.rendezvous_timeout, p.is_head());
+  b.head_address = broadcast_from_head(head_address, "head address", o.rendezvous_timeout);
+
+  // Phase 2: every rank finds its route to the head and reports; the head checks the reports.
+  std::string route_error;
+  try {
+    self.address = p.is_head() ? b.head_address : local_address_towards(b.head_address);
+    self.ifname = interface_of_address(self.address);
+  } catch (const Error& e) {
+    route_error = e.what();
+  }
+  std::vector<std::string> reports =
+      gather_at_head(route_error.empty() ? self.to_json() : "!" + route_error, "rank reports", o.rendezvous_timeout);
+  verdict = kOk;
+  if (p.is_head()) {
+    try {
+      for (size_t r = 0; r < reports.size(); ++r) {
+        LLMC_CHECK(reports[r].empty() || reports[r][0] != '!') << "rank " << r << ": " << reports[r].substr(1);
+        b.ranks.push_back(RankInfo::from_json(reports[r]));
+      }
+      spdlog::info("{}\n{}", p.describe(), format_rank_table(b.ranks));
+      check_rank_infos(b.ranks, p, o.allow_cross_node_tp);
+    } catch (const Error& e) {
+      verdict = e.what();
+    }
+  }
+  agree(verdict, "checking the rank reports", o.rendezvous_timeout, p.is_head());
+  return b;
+}
+
+}  // namespace llmc

@@ -1,0 +1,181 @@
+// /v1/chat/completions request parsing and chat-template rendering.
+#include "common/log.h"
+#include "runtime/head/http/api_error.h"
+#include "runtime/head/http/api_requests.h"
+#include "runtime/head/http/request_fields.h"
+
+namespace llmc::http_api {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+// Content as the templates expect it: a string. A list of parts is joined with "\n" (only text parts).
+ordered_json flatten_content(const ordered_json& content, size_t index) {
+  const std::string where = "messages[" + std::to_string(index) + "].content";
+  if (content.is_null() || content.is_string()) return ordered_json(content);
+  if (!content.is_array()) throw bad_request(where + " must be a string, a list of content parts or null", "messages");
+  std::string text;
+  for (size_t i = 0; i < content.size(); ++i) {
+    const ordered_json& part = content[i];
+    if (!part.is_object() || !part.contains("type") || !part["type"].is_string()) {
+      throw bad_request(where + "[" + std::to_string(i) + "] must be an object with a 'type'", "messages");
+    }
+    const std::string type = part["type"].get<std::string>();
+    if (type != "text") {
+      throw bad_request(where + "[" + std::to_string(i) + "]: content part type '" + type +
+                            "' is not supported (text only)",
+                        "messages");
+    }
+    if (!part.contains("text") || !part["text"].is_string()) {
+      throw bad_request(where + "[" + std::to_string(i) + "].text must be a string", "messages");
+    }
+    text += (i == 0 ? "" : "\n") + part["text"].get<std::string>();
+  }
+  return text;
+}
+
+ordered_json read_messages(const ordered_json& body) {
+  if (!body.contains("messages")) throw bad_request("'messages' is required", "messages");
+  const ordered_json& list = body["messages"];
+  if (!list.is_array()) throw bad_request("'messages' must be a list of messages", "messages");
+  if (list.empty()) throw bad_request("'messages' must not be empty", "messages");
+  ordered_json out = ordered_json::array();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const ordered_json& m = list[i];
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw bad_request(where + " must be an object", "messages");
+    if (!m.contains("role") || !m["role"].is_string()) throw bad_request(where + ".role must be a string", "messages");
+    ordered_json message = ordered_json::object();
+    message["role"] = m["role"];
+    message["content"] = flatten_content(m.value("content", ordered_json()), i);
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (it.key() != "role" && it.key() != "content") message[it.key()] = it.value();
+    }
+    out.push_back(std::move(message));
+  }
+  return out;
+}
+
+// continue_final_message: the prompt ends right after the final message's content (transformers' rule).
+std::string cut_after_final_message(const std::string& rendered, const std::string& content) {
+  size_t pos = rendered.rfind(content);
+  size_t len = content.size();
+  if (pos == std::string::npos) {
+    const size_t b = content.find_first_not_of(" \t\r\n");
+    const size_t e = content.find_last_not_of(" \t\r\n");
+    const std::string trimmed = b == std::string::npos ? "" : content.substr(b, e - b + 1);
+    pos = trimmed.empty() ? std::string::npos : rendered.rfind(trimmed);
+    len = trimmed.size();
+  }
+  if (pos == std::string::npos) {
+    throw bad_request("continue_final_message: the final message's content does not appear in the rendered prompt",
+                      "continue_final_message");
+  }
+  return rendered.substr(0, pos + len);
+}
+
+bool add_generation_prompt_of(const json& body) {
+  return get_bool(body, "add_generation_prompt").value_or(!get_bool(body, "continue_final_message").value_or(false));
+}
+
+// `body` and `ordered` are the same document; the ordered one keeps the client's key order, which templates
+// show through tojson and .items().
+std::string render(const json& body, const ordered_json& ordered, const ServedModel& model, const ordered_json& messages) {
+  if (!model.chat_template) {
+    throw bad_request("this model has no chat template; use /v1/completions or start the server with --chat-template");
+  }
+  const bool continue_final = get_bool(body, "continue_final_message").value_or(false);
+  const bool add_generation_prompt = add_generation_prompt_of(body);
+  if (continue_final && add_generation_prompt) {
+    throw bad_request("continue_final_message and add_generation_prompt cannot both be true", "continue_final_message");
+  }
+  ordered_json kwargs = ordered_json::object();
+  if (has(body, "chat_template_kwargs")) {
+    if (!body["chat_template_kwargs"].is_object()) throw bad_request("'chat_template_kwargs' must be an object", "chat_template_kwargs");
+    kwargs = ordered["chat_template_kwargs"];
+  }
+  ordered_json vars = chat_template_variables(*model.chat_source, messages, add_generation_prompt, kwargs);
+  const bool has_tools = has(body, "tools");
+  if (has_tools) {
+    if (!body["tools"].is_array()) throw bad_request("'tools' must be a list", "tools");
+    vars["tools"] = ordered["tools"];
+  }
+  if (has(body, "documents")) vars["documents"] = ordered["documents"];
+  const ChatTemplate& t = has_tools && model.tool_use_template ? *model.tool_use_template : *model.chat_template;
+  std::string text;
+  try {
+    text = t.render(vars);
+  } catch (const ChatTemplateError& e) {
+    // raise_exception() is the template refusing the conversation; other render failures come from
+    // messages the template cannot handle. Both are the client's to fix.
+    throw bad_request(std::string(e.raised_by_template() ? "the chat template rejected the messages: "
+                                                         : "the chat template failed on these messages: ") +
+                          e.what(),
+                      "messages");
+  }
+  if (!continue_final) return text;
+  const ordered_json& last = messages.back()["content"];
+  if (!last.is_string()) throw bad_request("continue_final_message needs a final message with text content", "messages");
+  return cut_after_final_message(text, last.get<std::string>());
+}
+
+}  // namespace
+
+ChatPrompt render_chat_prompt(const json& body, const ordered_json& ordered, const ServedModel& model) {
+  const Tokenizer& tokenizer = require_tokenizer(model);
+  const ordered_json messages = read_messages(ordered);
+  ChatPrompt p;
+  p.text = render(body, ordered, model, messages);
+  p.final_role = messages.back()["role"].get<std::string>();
+  if (messages.back()["content"].is_string()) p.final_message = messages.back()["content"].get<std::string>();
+  try {
+    p.token_ids = tokenizer.encode(p.text, get_bool(body, "add_special_tokens").value_or(false));
+  } catch (const Error& e) {
+    throw bad_request(std::string("cannot tokenize the rendered chat prompt: ") + e.what(), "messages");
+  }
+  return p;
+}
+
+GenerationJob parse_chat_request(const json& body, const ordered_json& ordered, const ServedModel& model,
+                                 std::string_view request_id) {
+  log_unknown_fields(
+      body,
+      {"model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p", "seed",
+       "n", "stop", "stop_token_ids", "presence_penalty", "frequency_penalty", "repetition_penalty", "ignore_eos",
+       "min_tokens", "logprobs", "top_logprobs", "echo", "stream", "stream_options", "user", "best_of",
+       "use_beam_search", "logit_bias", "skip_special_tokens", "spaces_between_special_tokens",
+       "include_stop_str_in_output", "add_special_tokens", "truncate_prompt_tokens", "priority", "response_format",
+       "prompt_logprobs", "add_generation_prompt", "continue_final_message", "chat_template_kwargs", "tools",
+       "tool_choice", "parallel_tool_calls", "documents", "length_penalty", "service_tier", "store", "metadata"},
+      "/v1/chat/completions");
+  GenerationJob job;
+  job.kind = ApiKind::kChat;
+  job.model = check_model(body, model);
+  job.id = make_response_id("chatcmpl-", request_id);
+  job.created = unix_now();
+  if (has(body, "chat_template")) {
+    throw bad_request("a per-request chat_template is not supported; start the server with --chat-template", "chat_template");
+  }
+  if (has(body, "logprobs") && !body["logprobs"].is_boolean()) {
+    throw bad_request("'logprobs' must be true or false for /v1/chat/completions", "logprobs");
+  }
+  const auto top = get_int(body, "top_logprobs");
+  if (top && *top > 0 && !get_bool(body, "logprobs").value_or(false)) {
+    throw bad_request("top_logprobs needs logprobs set to true", "top_logprobs");
+  }
+  read_stream_options(body, job);
+  job.echo = get_bool(body, "echo").value_or(false);
+  GenerationRequest r = read_generation_request(body, model);
+  job.n = r.sampling.n;
+  job.logprobs = r.sampling.logprobs;
+  ChatPrompt prompt = render_chat_prompt(body, ordered, model);
+  if (job.echo && (!add_generation_prompt_of(body) || prompt.final_role == "assistant")) job.echo_prefix = prompt.final_message;
+  r.prompt_token_ids = std::move(prompt.token_ids);
+  truncate_prompt(r, body);
+  finish_max_tokens(r, body, job.kind, model, "messages");
+  job.requests.push_back(std::move(r));
+  job.prompt_texts.push_back(std::move(prompt.text));
+  return job;
+}
+
+}  // namespace llmc::http_api

@@ -1,0 +1,41 @@
+// Routing, API-key check and CORS, on transport-neutral requests.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/head/http/http_server.h"
+#include "runtime/head/http/http_types.h"
+
+namespace llmc::http_api {
+
+enum class Route {
+  kModels,       // GET  /v1/models
+  kCompletions,  // POST /v1/completions
+  kChat,         // POST /v1/chat/completions
+  kHealth,       // GET  /health (and AIP_HEALTH_ROUTE)
+  kPing,         // GET|POST /ping
+  kVersion,      // GET  /version
+  kTokenize,     // POST /tokenize
+  kDetokenize,   // POST /detokenize
+  kMetrics,      // GET  /metrics
+  kGenerate,     // POST /generate
+  kPredict,      // POST AIP_PREDICT_ROUTE
+  kPreflight,    // OPTIONS with Origin + Access-Control-Request-Method (CORS)
+};
+
+// Throws ApiError 404 (unknown path) or 405 (known path, other method).
+Route match_route(const HttpRequest& request, const HttpServerOptions& options);
+
+// /v1/* only: throws ApiError 401 unless "Authorization: Bearer <api_key>" matches (compared in constant time).
+void check_api_key(const HttpRequest& request, const std::string& api_key);
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+// CORS headers for a response to `request` (none when no origins are configured or the origin is not allowed).
+std::vector<std::pair<std::string, std::string>> cors_headers(const HttpRequest& request,
+                                                              const std::vector<std::string>& allowed_origins);
+// The answer to a CORS preflight: 200 with the Access-Control-Allow-* headers, or 400 for a disallowed origin.
+HttpResponse preflight_response(const HttpRequest& request, const std::vector<std::string>& allowed_origins);
+
+}  // namespace llmc::http_api

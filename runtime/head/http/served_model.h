@@ -1,0 +1,44 @@
+// What the HTTP API serves: the model's names, tokenizer, chat template, generation defaults and length limit.
+//
+// Loaded once at startup (load_served_model) and shared read-only by every I/O thread: Tokenizer and
+// ChatTemplate are immutable and safe to use from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/chat/chat_template.h"
+#include "engine/chat/chat_template_source.h"
+#include "engine/core/generation_config.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace llmc {
+
+struct ServedModel {
+  std::vector<std::string> names;  // accepted as `model`; names[0] is the one reported in responses
+  std::string root;                // the model folder, reported by /v1/models
+  std::shared_ptr<const Tokenizer> tokenizer;  // null: only token-id prompts (no text, no chat)
+  // The chat template source (special tokens) and its parsed templates; null: the chat API answers 400.
+  std::shared_ptr<const ChatTemplateSource> chat_source;
+  std::shared_ptr<const ChatTemplate> chat_template;           // the default template
+  std::shared_ptr<const ChatTemplate> tool_use_template;       // used when tools are passed; may be null
+  GenerationConfig generation;     // the model's default sampling settings
+  int32_t max_model_len = 0;       // prompt + output tokens of one sequence at most (the engine's limit)
+};
+
+struct ServedModelPaths {
+  std::filesystem::path model_dir;
+  std::optional<std::filesystem::path> tokenizer_dir;  // --tokenizer; default: the model folder
+  std::optional<std::filesystem::path> chat_template;  // --chat-template FILE
+  std::vector<std::string> served_model_names;          // --served-model-name; default: the model folder path
+};
+
+// Loads the tokenizer (tokenizer_dir or model_dir), the chat template (a model without one serves
+// completions only, with a warning), and generation_config.json. Throws llmc::Error naming the file.
+ServedModel load_served_model(const ServedModelPaths& paths, int32_t max_model_len);
+
+}  // namespace llmc

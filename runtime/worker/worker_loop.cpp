@@ -1,0 +1,74 @@
+#include "runtime/worker/worker_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/check.h"
+
+namespace llmc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Sends heartbeats on its own thread, so a long step does not look like a dead worker.
+class HeartbeatThread {
+ public:
+  HeartbeatThread(WorkerControl& control, std::chrono::milliseconds interval)
+      : thread_([this, &control, interval] {
+          std::unique_lock lock(mutex_);
+          while (!stop_) {
+            lock.unlock();
+            control.send_heartbeat();
+            lock.lock();
+            cv_.wait_for(lock, interval, [this] { return stop_; });
+          }
+        }) {}
+  ~HeartbeatThread() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+void run_worker_loop(WorkerControl& control, StepRunner& runner, const WorkerLoopOptions& options) {
+  HeartbeatThread heartbeat(control, options.heartbeat_interval);
+  Clock::time_point last_from_head = Clock::now();
+  for (;;) {
+    std::optional<ControlMessage> message = control.next(Clock::now() + std::chrono::milliseconds(200));
+    if (!message) {
+      const auto silent = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_from_head);
+      LLMC_CHECK(silent < options.head_timeout)
+          << "no word from the head for " << silent.count() << " s (limit " << options.head_timeout.count()
+          << " s): it died or the network between us is down";
+      continue;
+    }
+    last_from_head = Clock::now();
+    if (message->type == MessageType::kShutdown) return;
+    if (message->type != MessageType::kPlan) continue;  // heartbeats, hellos (answered by the control)
+    StepResult result;
+    try {
+      result = runner.run(message->plan);
+    } catch (const std::exception& e) {
+      control.send_error(e.what());
+      throw;
+    }
+    if (options.reports_results) control.send_result(result);
+  }
+}
+
+}  // namespace llmc
