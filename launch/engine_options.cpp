@@ -16,7 +16,7 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
       ("host-ip", po::value(&o.cluster.host_ip), "the head's control-plane address (default: see README)")
       ("ifname", po::value(&o.cluster.ifname), "network interface for the control plane")
       ("allow-cross-node-tp", po::bool_switch(&o.cluster.allow_cross_node_tp), "allow a tensor-parallel group to span nodes")
-      ("worker-timeout", po::value(&o.worker_timeout_s)->default_value(10), "seconds of silence before a rank is declared dead")
+      ("worker-timeout", po::value(&o.worker_timeout_s)->default_value(5), "seconds of silence before a rank is declared dead")
       ("step-timeout", po::value(&o.step_timeout_s)->default_value(300), "seconds one step may take before the engine fails")
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")

@@ -16,7 +16,7 @@ struct EngineOptions {
   WorkerOptions worker;
   ClusterOptions cluster;
   std::string layer_partition;  // "2,3"
-  int worker_timeout_s = 10;
+  int worker_timeout_s = 5;
   int step_timeout_s = 300;
   double kv_cache_gib = 2.0;
   int32_t max_num_seqs = 256;

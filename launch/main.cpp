@@ -5,6 +5,7 @@
 // by rank 0 only; one rank's own failure is printed by that rank, which then ends the whole job.
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -22,6 +23,17 @@ constexpr const char* kUsage =
     "       llm-cluster <subcommand> --help   for the subcommand's options\n";
 
 }  // namespace
+
+namespace llmc {
+
+void end_job_on_failure(const std::string& message, MpiSession& mpi) {
+  std::fprintf(stderr, "llm-cluster: error: %s\n", message.c_str());
+  std::fflush(stderr);
+  if (mpi.size() > 1) MpiSession::abort(1);
+  std::_Exit(1);
+}
+
+}  // namespace llmc
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

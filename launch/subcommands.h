@@ -9,6 +9,9 @@ namespace llmc {
 
 class MpiSession;
 
+// Prints "llm-cluster: error: MESSAGE" and ends every rank of the job with exit code 1, at once.
+[[noreturn]] void end_job_on_failure(const std::string& message, MpiSession& mpi);
+
 int run_generate(const std::vector<std::string>& args, MpiSession& mpi);
 int run_doctor(const std::vector<std::string>& args, MpiSession& mpi);
 

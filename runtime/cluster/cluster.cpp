@@ -51,7 +51,15 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options, const Wor
 }
 
 Cluster::~Cluster() {
-  if (local_worker_.joinable()) local_worker_.join();
+  if (!local_worker_.joinable()) return;
+  // After a failure worker 0 may be stuck in a collective with a dead rank; do not wait for it forever, so
+  // the caller can report the failure and end the job.
+  if (local_worker_done_.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready) {
+    local_worker_.join();
+  } else {
+    spdlog::error("worker 0 (beside the head) did not stop: a peer rank is probably gone");
+    local_worker_.detach();
+  }
 }
 
 void Cluster::make_communicators() {
@@ -126,6 +134,7 @@ void Cluster::connect_worker(const std::string& connection) {
       } catch (const std::exception& e) {
         spdlog::error("worker 0 (beside the head): {}", e.what());
       }
+      local_worker_done_.set_value();
     });
   }
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <future>
 #include <thread>
 
 #include "engine/core/model_config.h"
@@ -59,6 +60,7 @@ class Cluster {
   std::unique_ptr<WorkerControl> worker_control_;
   std::unique_ptr<Executor> executor_;
   std::thread local_worker_;  // head beside worker 0: worker 0's loop
+  std::promise<void> local_worker_done_;
   int64_t num_kv_blocks_ = 0;
   int64_t max_model_len_ = 0;
 };

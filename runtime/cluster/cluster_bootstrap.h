@@ -26,7 +26,7 @@ struct ClusterOptions {
   std::chrono::seconds load_timeout{900};
   std::chrono::seconds handshake_timeout{60};
   // The head declares a worker dead when it has heard nothing from it for this long (heartbeats every second).
-  std::chrono::seconds worker_timeout{10};
+  std::chrono::seconds worker_timeout{5};
 };
 
 struct BootstrapResult {

@@ -15,7 +15,7 @@ for layout in "3 --pp 2" "2 --tp 2"; do
   victim=""
   for _ in $(seq 1 200); do  # up to 20 s for the job to start generating
     sleep 0.1
-    for pid in $(pgrep -f "$bin generate" || true); do
+    for pid in $(pgrep -f "^$bin generate" || true); do
       rank=$(tr '\0' '\n' < /proc/"$pid"/environ 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
       [ "$rank" = "1" ] && victim=$pid
     done
@@ -30,10 +30,11 @@ for layout in "3 --pp 2" "2 --tp 2"; do
   rc=0
   wait "$job" || rc=$?
   took=$(( $(date +%s) - killed_at ))
-  left=$(pgrep -fc "$bin generate" || true)
+  sleep 0.5  # let mpiexec reap what it killed
+  left=$(pgrep -fc "^$bin generate" || true)
   if [ "$rc" -eq 0 ] || [ "$took" -gt 10 ] || [ "$left" -ne 0 ]; then
     echo "FAIL [$layout]: exit $rc after $took s, $left rank(s) left"; tail -20 "$tmp/log"; failures=$((failures + 1))
-    pkill -9 -f "$bin generate" || true
+    pkill -9 -f "^$bin generate" || true
   else
     echo "ok   [$layout]: job ended with exit $rc $took s after the kill, no rank left"
   fi

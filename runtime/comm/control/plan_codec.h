@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/check.h"  // llmc::Error, thrown on malformed input
 #include "runtime/comm/step_plan.h"
 
 namespace llmc {

@@ -19,7 +19,6 @@ namespace http = beast::http;
 namespace {
 
 constexpr size_t kHeaderLimit = 64 * 1024;
-constexpr size_t kWatchBufferLimit = 1 << 20;  // pipelined bytes kept while a generation runs
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -12,6 +12,8 @@ namespace asio = boost::asio;
 
 namespace {
 
+constexpr size_t kWatchBufferLimit = 1 << 20;  // pipelined bytes kept while a generation runs
+
 std::string chunk(const std::string& data) {
   char size[20];
   const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
