@@ -47,6 +47,7 @@ BpeModel::BpeModel(const json& spec, std::string_view where) : cache_(kCacheWord
   ignore_merges_ = json_fields::bool_field(spec, "ignore_merges", false, where);
   load_vocab(json_fields::required(spec, "vocab", where), where);
   load_merges(json_fields::array_field(spec, "merges", where), where);
+  find_safe_boundary();
   if (auto unk = json_fields::optional_string(spec, "unk_token", where)) {
     unk_id_ = token_to_id(*unk);
     LLMC_CHECK(unk_id_.has_value()) << where << ": unk_token '" << *unk << "' is not in the vocabulary";
@@ -213,6 +214,26 @@ void BpeModel::merge(std::vector<int32_t>& ids, std::vector<int32_t>& out) const
   for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = next[i]) out.push_back(ids[i]);
 }
 
+void BpeModel::find_safe_boundary() {
+  // Chunks change which character is first or last in a word, which the prefix/suffix options depend on.
+  if (prefix_ || suffix_) return;
+  for (const char* candidate : {"\xE2\x96\x81", "\xC4\xA0"}) {  // U+2581 (SentencePiece), U+0120 (GPT-2)
+    const std::string_view c = candidate;
+    if (!vocab_.contains(c)) continue;
+    bool safe = true;
+    for (const auto& [token, id] : vocab_) {
+      for (size_t at = token.find(c, 1); at != std::string::npos && safe; at = token.find(c, at + 1)) {
+        safe = std::string_view(token).substr(0, at).ends_with(c);
+      }
+      if (!safe) break;
+    }
+    if (safe) {
+      boundary_ = c;
+      return;
+    }
+  }
+}
+
 void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const {
   if (ignore_merges_) {
     if (const auto id = token_to_id(word)) {
@@ -220,6 +241,22 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const 
       return;
     }
   }
+  if (boundary_.empty()) return tokenize_chunk(word, out);
+  // Cut before every run of the boundary character (see boundary_); ignore_merges does not apply to the
+  // chunks, since the whole word is what tokenizers looks up.
+  size_t begin = 0;
+  size_t at = word.find(boundary_, 1);
+  while (at != std::string_view::npos) {
+    if (!word.substr(0, at).ends_with(boundary_)) {
+      tokenize_chunk(word.substr(begin, at - begin), out);
+      begin = at;
+    }
+    at = word.find(boundary_, at + boundary_.size());
+  }
+  tokenize_chunk(word.substr(begin), out);
+}
+
+void BpeModel::tokenize_chunk(std::string_view word, std::vector<int32_t>& out) const {
   const bool cacheable = word.size() <= kMaxCachedWordBytes;
   if (cacheable && cache_.lookup(word, out)) return;
   thread_local std::vector<int32_t> symbols;

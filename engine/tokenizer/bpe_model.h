@@ -34,6 +34,8 @@ class BpeModel final : public Model {
   void initial_symbols(std::string_view word, std::vector<int32_t>& symbols) const;
   int32_t char_id(std::string_view word, size_t begin, size_t end, char32_t cp) const;
   void merge(std::vector<int32_t>& symbols, std::vector<int32_t>& out) const;
+  void tokenize_chunk(std::string_view chunk, std::vector<int32_t>& out) const;
+  void find_safe_boundary();
 
   StringIdMap vocab_;
   std::vector<std::string> tokens_;     // by id; ids missing from the vocabulary hold ""
@@ -47,6 +49,10 @@ class BpeModel final : public Model {
   bool fuse_unk_ = false;
   bool byte_fallback_ = false;
   bool ignore_merges_ = false;
+  // A character that no token contains right after a different character ("▁" in SentencePiece vocabularies).
+  // No merge can then cross the start of a run of it, so a long word (a whole text when there is no
+  // pre-tokenizer) may be cut there and its chunks merged, and cached, independently. Empty when none.
+  std::string boundary_;
   WordCache cache_;
 };
 

@@ -29,34 +29,60 @@ class SequenceNormalizer final : public Normalizer {
   std::vector<std::unique_ptr<Normalizer>> steps_;
 };
 
-// NFC / NFD / NFKC / NFKD through utf8proc.
+// NFC / NFD / NFKC / NFKD through utf8proc, applied only to the stretches of text that can change.
+//
+// Characters below a limit are their own normal form, have combining class 0 and never compose with what
+// precedes them: ASCII under every form, and under NFC everything below U+0300 (NFC_Quick_Check=Yes; the
+// characters that compose with a preceding one are all U+0300 or above). The normal form of a text therefore
+// splits before each such character, and only the stretches between them go through utf8proc.
 class UnicodeNormalizer final : public Normalizer {
  public:
-  UnicodeNormalizer(int options, bool composes_only) : options_(options), composes_only_(composes_only) {}
+  UnicodeNormalizer(int options, bool composes_only)
+      : options_(options), limit_(composes_only ? 0xCC : 0x80) {}  // lead byte of U+0300 / of any non-ASCII
+
   void normalize(std::string& text) const override {
-    if (is_stable(text)) return;
-    utf8proc_uint8_t* result = nullptr;
-    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                                static_cast<utf8proc_ssize_t>(text.size()), &result,
-                                static_cast<utf8proc_option_t>(options_));
-    LLMC_CHECK(n >= 0) << "tokenizer normalizer: utf8proc failed: " << utf8proc_errmsg(n);
-    text.assign(reinterpret_cast<const char*>(result), static_cast<size_t>(n));
-    std::free(result);
+    size_t i = first_unstable(text, 0);
+    if (i == text.size()) return;
+    std::string out;
+    out.reserve(text.size() + 16);
+    size_t copied = 0;
+    while (i < text.size()) {
+      // Start at the stable character before (it may be the base a combining mark attaches to).
+      size_t begin = i;
+      if (begin > copied) {
+        do --begin;
+        while (begin > copied && is_continuation(text[begin]));
+      }
+      size_t end = i;
+      while (end < text.size() && !(is_stable_start(text[end]))) ++end;
+      out.append(text, copied, begin - copied);
+      append_normalized(std::string_view(text).substr(begin, end - begin), out);
+      copied = end;
+      i = first_unstable(text, end);
+    }
+    out.append(text, copied, std::string::npos);
+    text = std::move(out);
   }
 
  private:
-  // ASCII is stable under every form. Under NFC so is all text below U+0300: every such character is its own
-  // NFC form (NFC_Quick_Check=Yes, combining class 0) and composes only with combining marks, which start at
-  // U+0300, the first code point whose UTF-8 lead byte is 0xCC.
-  bool is_stable(std::string_view text) const {
-    const unsigned char limit = composes_only_ ? 0xCC : 0x80;
-    for (const char c : text) {
-      if (static_cast<unsigned char>(c) >= limit) return false;
-    }
-    return true;
+  static bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+  bool is_stable_start(char c) const { return static_cast<unsigned char>(c) < limit_ && !is_continuation(c); }
+  size_t first_unstable(std::string_view text, size_t from) const {
+    while (from < text.size() && static_cast<unsigned char>(text[from]) < limit_) ++from;
+    return from;  // every byte below the limit is ASCII, a continuation, or a stable lead byte
   }
+  void append_normalized(std::string_view part, std::string& out) const {
+    utf8proc_uint8_t* result = nullptr;
+    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(part.data()),
+                                static_cast<utf8proc_ssize_t>(part.size()), &result,
+                                static_cast<utf8proc_option_t>(options_));
+    LLMC_CHECK(n >= 0) << "tokenizer normalizer: utf8proc failed: " << utf8proc_errmsg(n);
+    out.append(reinterpret_cast<const char*>(result), static_cast<size_t>(n));
+    std::free(result);
+  }
+
   int options_;
-  bool composes_only_;
+  unsigned char limit_;
 };
 
 class PrependNormalizer final : public Normalizer {

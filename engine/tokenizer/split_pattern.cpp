@@ -32,7 +32,9 @@ SplitBehavior parse_split_behavior(const nlohmann::json& value, std::string_view
 SplitPattern SplitPattern::from_json(const nlohmann::json& pattern, std::string_view where) {
   LLMC_CHECK(pattern.is_object() && pattern.size() == 1)
       << where << ": pattern must be {\"String\": ...} or {\"Regex\": ...}, got " << pattern.dump();
-  const auto& [kind, value] = *pattern.items().begin();
+  const auto it = pattern.begin();
+  const std::string& kind = it.key();
+  const nlohmann::json& value = it.value();
   LLMC_CHECK(value.is_string()) << where << ": pattern " << kind << " must be a string";
   if (kind == "String") return literal(value.get<std::string>());
   LLMC_CHECK(kind == "Regex") << where << ": unknown pattern kind '" << kind << "' (expected String or Regex)";

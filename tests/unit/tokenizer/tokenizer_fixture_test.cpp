@@ -1,6 +1,9 @@
 // Every corpus string of every model against the Hugging Face references in tests/data/tokenizers
 // (see README.md there): ids, ids with special tokens, and the three decodes. Plus the chat fixtures'
 // rendered_ids, which exercise special tokens inside text.
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "tests/unit/tokenizer/tokenizer_test_data.h"
@@ -74,6 +77,28 @@ TEST_P(TokenizerFixtureTest, SpecialTokensFromConfig) {
       EXPECT_EQ(tok.is_special(std::stoi(id)), entry.at("special").get<bool>()) << "id " << id;
     }
   }
+}
+
+// The HTTP server encodes from several threads at once: the shared word cache and the per-thread scratch
+// buffers must not mix requests up.
+TEST_P(TokenizerFixtureTest, ConcurrentEncodesMatchReference) {
+  const Tokenizer& tok = load_tokenizer(GetParam());
+  const auto expected = read_json_file(tokenizer_data(GetParam()) / "expected.json");
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        // Each thread walks the corpus from a different place, so different words race for the cache.
+        for (size_t k = 0; k < expected.size(); ++k) {
+          const auto& e = expected[(k + static_cast<size_t>(t) * 50) % expected.size()];
+          if (tok.encode(e.at("text").get<std::string>(), true) != ids_of(e.at("ids_with_special"))) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TokenizerFixtureTest,
