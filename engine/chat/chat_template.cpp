@@ -19,8 +19,8 @@ ChatTemplate ChatTemplate::parse(std::string source, std::string origin) {
     t.template_ = jinja::parse_template(source);
   } catch (const jinja::SyntaxError& e) {
     const jinja::SourcePos pos = e.pos();
-    throw ChatTemplateError(origin + ": syntax error at " + at(pos.line, pos.column) + ": " + e.what(), pos.line,
-                            pos.column, false);
+    throw ChatTemplateError(origin + ": syntax error at " + at(pos.line, pos.column) + ": " + e.what(),
+                            pos.line, pos.column, false);
   }
   t.source_ = std::move(source);
   t.origin_ = std::move(origin);
@@ -30,8 +30,9 @@ ChatTemplate ChatTemplate::parse(std::string source, std::string origin) {
 template <typename Json>
 std::string ChatTemplate::render_json(const Json& variables) const {
   if (!variables.is_object()) {
-    throw ChatTemplateError(origin_ + ": template variables must be a JSON object, got " +
-                                std::string(variables.type_name()), 0, 0, false);
+    throw ChatTemplateError(
+        origin_ + ": template variables must be a JSON object, got " + std::string(variables.type_name()), 0,
+        0, false);
   }
   jinja::Value vars;
   try {
@@ -53,7 +54,9 @@ std::string ChatTemplate::render_json(const Json& variables) const {
   }
 }
 
-std::string ChatTemplate::render(const nlohmann::ordered_json& variables) const { return render_json(variables); }
+std::string ChatTemplate::render(const nlohmann::ordered_json& variables) const {
+  return render_json(variables);
+}
 std::string ChatTemplate::render(const nlohmann::json& variables) const { return render_json(variables); }
 
 }  // namespace llmc

@@ -4,13 +4,14 @@
 // lstrip_blocks, loopcontrols, HF's tojson, raise_exception and strftime_now, in the immutable sandbox),
 // byte for byte. Parse once per model, render per request; render is const and safe to call from many
 // threads at once. A template can never crash or hang the caller: errors throw ChatTemplateError with the
-// line and column, and every render is bounded in work, output size and recursion depth.
+// line and column, and every render is bounded in work, output size and recursion depth. At the default
+// limits a render needs about 0.5 MB of stack (measured with the recursion limit reached); ordinary thread
+// stacks (8 MB) are ample.
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/check.h"

@@ -31,17 +31,20 @@ ordered_json read_json(const fs::path& path) {
 }
 
 // A special token is a string or an AddedToken dict {"content": ...}; null means "not set".
-std::optional<std::string> token_text(const ordered_json& value, const fs::path& file, const std::string& key) {
+std::optional<std::string> token_text(const ordered_json& value, const fs::path& file,
+                                      const std::string& key) {
   if (value.is_null()) return std::nullopt;
   if (value.is_string()) return value.get<std::string>();
   LLMC_CHECK(value.is_object() && value.contains("content") && value["content"].is_string())
-      << file.string() << ": '" << key << "' must be a string or an object with a string 'content', got " << value.dump();
+      << file.string() << ": '" << key << "' must be a string or an object with a string 'content', got "
+      << value.dump();
   return value["content"].get<std::string>();
 }
 
 ordered_json special_tokens_of(const ordered_json& config, const fs::path& file) {
   ordered_json tokens = ordered_json::object();
-  for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+  for (const char* key :
+       {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
     if (!config.contains(key)) continue;
     if (auto text = token_text(config[key], file, key)) tokens[key] = *text;
   }
@@ -77,11 +80,12 @@ bool take_templates(const ordered_json& value, const fs::path& file, ChatTemplat
     out.template_text = value.get<std::string>();
     return true;
   }
-  LLMC_CHECK(value.is_array()) << file.string() << ": 'chat_template' must be a string or a list of {name, template}";
+  LLMC_CHECK(value.is_array()) << file.string()
+                               << ": 'chat_template' must be a string or a list of {name, template}";
   bool has_default = false;
   for (const auto& entry : value) {
-    LLMC_CHECK(entry.is_object() && entry.contains("name") && entry["name"].is_string() && entry.contains("template") &&
-               entry["template"].is_string())
+    LLMC_CHECK(entry.is_object() && entry.contains("name") && entry["name"].is_string() &&
+               entry.contains("template") && entry["template"].is_string())
         << file.string() << ": each 'chat_template' list entry needs string 'name' and 'template'";
     const std::string name = entry["name"].get<std::string>();
     if (name == "default") {
@@ -91,7 +95,8 @@ bool take_templates(const ordered_json& value, const fs::path& file, ChatTemplat
       out.named_templates[name] = entry["template"].get<std::string>();
     }
   }
-  LLMC_CHECK(has_default) << file.string() << ": 'chat_template' lists named templates but none is named 'default'";
+  LLMC_CHECK(has_default) << file.string()
+                          << ": 'chat_template' lists named templates but none is named 'default'";
   return true;
 }
 
@@ -100,7 +105,8 @@ void add_named_template_files(const fs::path& model_dir, ChatTemplateSource& out
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".jinja") out.named_templates[entry.path().stem().string()] = read_file(entry.path());
+    if (entry.path().extension() == ".jinja")
+      out.named_templates[entry.path().stem().string()] = read_file(entry.path());
   }
 }
 
@@ -113,7 +119,8 @@ const std::string& ChatTemplateSource::select(bool has_tools) const {
   return template_text;
 }
 
-ChatTemplateSource load_chat_template_source(const fs::path& model_dir, const std::optional<fs::path>& template_file) {
+ChatTemplateSource load_chat_template_source(const fs::path& model_dir,
+                                             const std::optional<fs::path>& template_file) {
   ChatTemplateSource out;
   const fs::path config_path = model_dir / "tokenizer_config.json";
   std::error_code ec;
@@ -142,7 +149,8 @@ ChatTemplateSource load_chat_template_source(const fs::path& model_dir, const st
     out.origin = processor_path.string();
   } else {
     LLMC_FAIL() << model_dir.string()
-                << ": no chat template found (looked for chat_template.jinja, 'chat_template' in tokenizer_config.json, "
+                << ": no chat template found (looked for chat_template.jinja, 'chat_template' in "
+                   "tokenizer_config.json, "
                    "and chat_template.json); pass one with --chat-template FILE";
   }
   return out;
@@ -150,13 +158,15 @@ ChatTemplateSource load_chat_template_source(const fs::path& model_dir, const st
 
 ordered_json chat_template_variables(const ChatTemplateSource& source, const ordered_json& messages,
                                      bool add_generation_prompt, const ordered_json& extra_vars) {
-  LLMC_CHECK(extra_vars.is_null() || extra_vars.is_object()) << "chat template extra variables must be a JSON object";
+  LLMC_CHECK(extra_vars.is_null() || extra_vars.is_object())
+      << "chat template extra variables must be a JSON object";
   ordered_json vars = ordered_json::object();
   vars["messages"] = messages;
   vars["tools"] = nullptr;
   vars["documents"] = nullptr;
   vars["add_generation_prompt"] = add_generation_prompt;
-  for (auto it = source.special_tokens.begin(); it != source.special_tokens.end(); ++it) vars[it.key()] = it.value();
+  for (auto it = source.special_tokens.begin(); it != source.special_tokens.end(); ++it)
+    vars[it.key()] = it.value();
   if (extra_vars.is_object()) {
     for (auto it = extra_vars.begin(); it != extra_vars.end(); ++it) vars[it.key()] = it.value();
   }
@@ -172,7 +182,8 @@ ordered_json chat_template_report(const fs::path& model_dir, const std::optional
   for (size_t i = 0; i < conversations.size(); ++i) {
     const ordered_json& c = conversations[i];
     std::string where = "conversation " + std::to_string(i);
-    if (c.is_object() && c.contains("name") && c["name"].is_string()) where += " ('" + c["name"].get<std::string>() + "')";
+    if (c.is_object() && c.contains("name") && c["name"].is_string())
+      where += " ('" + c["name"].get<std::string>() + "')";
     LLMC_CHECK(c.is_object() && c.contains("messages") && c["messages"].is_array())
         << where << ": expected an object with a 'messages' array";
     const ordered_json extra = c.value("extra_vars", ordered_json::object());
@@ -183,8 +194,10 @@ ordered_json chat_template_report(const fs::path& model_dir, const std::optional
     const std::string& text = source.select(has_tools);
     try {
       const ordered_json vars = chat_template_variables(source, c["messages"], agp.get<bool>(), extra);
-      const std::string rendered = &text == &source.template_text ? plain.render(vars)
-                                                                  : ChatTemplate::parse(text, source.origin + " (tool_use)").render(vars);
+      const std::string rendered =
+          &text == &source.template_text
+              ? plain.render(vars)
+              : ChatTemplate::parse(text, source.origin + " (tool_use)").render(vars);
       report.push_back(ordered_json{{"rendered", rendered}});
     } catch (const Error& e) {
       LLMC_FAIL() << where << ": " << e.what();

@@ -10,10 +10,9 @@
 // Special tokens come from tokenizer_config.json as transformers' special_tokens_map has them.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -32,15 +31,16 @@ struct ChatTemplateSource {
 };
 
 // Throws llmc::Error naming the file when a file is unreadable or malformed, or when no template exists.
-ChatTemplateSource load_chat_template_source(const std::filesystem::path& model_dir,
-                                             const std::optional<std::filesystem::path>& template_file = std::nullopt);
+ChatTemplateSource load_chat_template_source(
+    const std::filesystem::path& model_dir,
+    const std::optional<std::filesystem::path>& template_file = std::nullopt);
 
 // The variables of one render, as transformers' apply_chat_template passes them: messages,
 // add_generation_prompt, tools=None, documents=None, the special tokens, then every member of extra_vars
 // (chat_template_kwargs; they override the others).
-nlohmann::ordered_json chat_template_variables(const ChatTemplateSource& source, const nlohmann::ordered_json& messages,
-                                               bool add_generation_prompt,
-                                               const nlohmann::ordered_json& extra_vars = nlohmann::ordered_json::object());
+nlohmann::ordered_json chat_template_variables(
+    const ChatTemplateSource& source, const nlohmann::ordered_json& messages, bool add_generation_prompt,
+    const nlohmann::ordered_json& extra_vars = nlohmann::ordered_json::object());
 
 // For `llm-cluster chat-template MODEL_DIR --input conversations.json`: renders each conversation
 // {"messages": [...], "add_generation_prompt": bool (default false), "extra_vars": {...} (optional)} and

@@ -23,11 +23,11 @@ class ArgBinder {
   ArgBinder(const CallArgs& args, std::string what, std::initializer_list<std::string_view> params);
 
   bool has(size_t index) const { return bound_[index] != nullptr; }
-  const Value& get(size_t index) const;                // undefined when not given
-  Value get_or(size_t index, Value fallback) const;    // fallback when not given
+  const Value& get(size_t index) const;              // undefined when not given
+  Value get_or(size_t index, Value fallback) const;  // fallback when not given
   // Typed accessors: fail naming the parameter when the value has the wrong type.
   int64_t get_int(size_t index, int64_t fallback) const;
-  bool get_bool(size_t index, bool fallback) const;     // any value, by truthiness
+  bool get_bool(size_t index, bool fallback) const;                  // any value, by truthiness
   std::string get_string(size_t index, std::string fallback) const;  // str() of the value
   const std::string& what() const { return what_; }
 

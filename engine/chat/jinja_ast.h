@@ -64,7 +64,21 @@ struct Target {
   bool is_tuple = false;
 };
 
-enum class StmtKind { kText, kOutput, kIf, kFor, kSet, kSetBlock, kMacro, kCallBlock, kFilterBlock, kWith, kBreak, kContinue, kBody };
+enum class StmtKind {
+  kText,
+  kOutput,
+  kIf,
+  kFor,
+  kSet,
+  kSetBlock,
+  kMacro,
+  kCallBlock,
+  kFilterBlock,
+  kWith,
+  kBreak,
+  kContinue,
+  kBody
+};
 
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
@@ -74,15 +88,17 @@ struct Stmt {
   StmtKind kind = StmtKind::kText;
   SourcePos pos;
   std::string text;  // kText data; kMacro name
-  ExprPtr expr;      // kOutput value, kSet value, kFor iterable, kCallBlock call, filters of kFilterBlock/kSetBlock
-  ExprPtr condition; // kFor inline filter (`for x in y if cond`)
-  Target target;     // kFor, kSet, kSetBlock
+  ExprPtr
+      expr;  // kOutput value, kSet value, kFor iterable, kCallBlock call, filters of kFilterBlock/kSetBlock
+  ExprPtr condition;                               // kFor inline filter (`for x in y if cond`)
+  Target target;                                   // kFor, kSet, kSetBlock
   std::vector<std::pair<ExprPtr, Body>> branches;  // kIf: (condition, body); a null condition is `else`
   Body body;
-  Body else_body;    // kFor `else`
-  std::vector<std::string> params;  // kMacro and kCallBlock (caller's) parameters
-  std::vector<ExprPtr> defaults;    // aligned with params; null = required
+  Body else_body;                                       // kFor `else`
+  std::vector<std::string> params;                      // kMacro and kCallBlock (caller's) parameters
+  std::vector<ExprPtr> defaults;                        // aligned with params; null = required
   std::vector<std::pair<Target, ExprPtr>> assignments;  // kWith
+  bool uses_loop = true;  // kFor: whether the body mentions `loop` (else no loop object is built)
 };
 
 struct Template {

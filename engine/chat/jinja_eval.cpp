@@ -10,24 +10,39 @@ namespace llmc::jinja {
 namespace {
 
 std::string object_desc(const Value& obj) {
-  return obj.is_none() ? "'None'" : "'" + type_name(obj) + " object'";
+  return obj.is_none() ? "'None'" : quoted(type_name(obj) + " object");
 }
 
 Value no_attribute(const Value& obj, const std::string& name) {
   return Value::undefined(object_desc(obj) + " has no attribute '" + name + "'");
 }
 
-int64_t checked(bool overflow, int64_t v) {
-  if (overflow) fail("integer overflow (values beyond 64 bits are not supported)");
-  return v;
+[[noreturn]] void overflow() { fail("integer overflow (values beyond 64 bits are not supported)"); }
+
+int64_t checked_add(int64_t x, int64_t y) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(x, y, &r)) overflow();
+  return r;
+}
+
+int64_t checked_sub(int64_t x, int64_t y) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(x, y, &r)) overflow();
+  return r;
+}
+
+int64_t checked_mul(int64_t x, int64_t y) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(x, y, &r)) overflow();
+  return r;
 }
 
 int64_t int_pow(int64_t base, int64_t exp) {
   int64_t result = 1;
   while (exp > 0) {
-    if (exp & 1) result = checked(__builtin_mul_overflow(result, base, &result), result);
+    if (exp & 1) result = checked_mul(result, base);
     exp >>= 1;
-    if (exp > 0) base = checked(__builtin_mul_overflow(base, base, &base), base);
+    if (exp > 0) base = checked_mul(base, base);
   }
   return result;
 }
@@ -35,17 +50,16 @@ int64_t int_pow(int64_t base, int64_t exp) {
 Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) {
     const int64_t x = a.as_int(), y = b.as_int();
-    int64_t r = 0;
-    if (op == "+") return Value(checked(__builtin_add_overflow(x, y, &r), r));
-    if (op == "-") return Value(checked(__builtin_sub_overflow(x, y, &r), r));
-    if (op == "*") return Value(checked(__builtin_mul_overflow(x, y, &r), r));
+    if (op == "+") return Value(checked_add(x, y));
+    if (op == "-") return Value(checked_sub(x, y));
+    if (op == "*") return Value(checked_mul(x, y));
     if (op == "/") {
       if (y == 0) fail("division by zero");
       return Value(static_cast<double>(x) / static_cast<double>(y));
     }
     if (op == "//" || op == "%") {
       if (y == 0) fail("integer division or modulo by zero");
-      if (x == INT64_MIN && y == -1) fail("integer overflow (values beyond 64 bits are not supported)");
+      if (x == INT64_MIN && y == -1) overflow();
       int64_t q = x / y, m = x % y;
       if (m != 0 && ((m < 0) != (y < 0))) --q, m += y;  // Python floors toward negative infinity
       return Value(op == "//" ? q : m);
@@ -78,7 +92,8 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
     return Value(floored);
   }
   if (x == 0 && y < 0) fail("0.0 cannot be raised to a negative power");
-  if (x < 0 && y != std::floor(y)) fail("negative number raised to a fractional power (complex result) is not supported");
+  if (x < 0 && y != std::floor(y))
+    fail("negative number raised to a fractional power (complex result) is not supported");
   return Value(std::pow(x, y));
 }
 
@@ -100,7 +115,8 @@ Value repeat(Interp& in, const Value& seq, int64_t n) {
 }
 
 // Python's slice.indices(): clamps start/stop for the step's direction.
-std::vector<int64_t> slice_indices(int64_t len, const Value& start_v, const Value& stop_v, const Value& step_v) {
+std::vector<int64_t> slice_indices(int64_t len, const Value& start_v, const Value& stop_v,
+                                   const Value& step_v) {
   auto as_index = [](const Value& v) {
     if (!v.is_int()) fail("slice indices must be integers or None, not " + type_name(v));
     return v.as_int();
@@ -130,26 +146,16 @@ Value Interp::eval(const Expr& e) {
   pos_ = e.pos;
   const auto& c = e.children;
   switch (e.kind) {
-    case ExprKind::kLiteral: return e.literal;
+    case ExprKind::kLiteral:
+      return e.literal;
     case ExprKind::kName: {
       if (const Value* v = scope_->lookup(e.name)) return *v;
-      return Value::undefined("'" + e.name + "' is undefined");
+      return Value::undefined(quoted(e.name) + " is undefined");
     }
     case ExprKind::kList:
-    case ExprKind::kTuple: {
-      std::vector<Value> items;
-      items.reserve(c.size());
-      for (const auto& item : c) items.push_back(eval(*item));
-      return Value::list(std::move(items), e.kind == ExprKind::kTuple);
-    }
-    case ExprKind::kDict: {
-      DictData dict;
-      for (size_t i = 0; i + 1 < c.size(); i += 2) {
-        Value key = eval(*c[i]);
-        dict.set(std::move(key), eval(*c[i + 1]));
-      }
-      return Value::dict(std::move(dict));
-    }
+    case ExprKind::kTuple:
+    case ExprKind::kDict:
+      return eval_display(e);
     case ExprKind::kGetAttr: {
       Value obj = eval(*c[0]);
       pos_ = e.pos;
@@ -162,8 +168,10 @@ Value Interp::eval(const Expr& e) {
       pos_ = e.pos;
       return getitem(obj, key);
     }
-    case ExprKind::kCall: return eval_call(e);
-    case ExprKind::kFilter: return eval_filter(e);
+    case ExprKind::kCall:
+      return eval_call(e);
+    case ExprKind::kFilter:
+      return eval_filter(e);
     case ExprKind::kTest: {
       Value subject = eval(*c[0]);
       CallArgs args;
@@ -172,16 +180,10 @@ Value Interp::eval(const Expr& e) {
       return Value(e.test(*this, subject, args));
     }
     case ExprKind::kNeg:
-    case ExprKind::kPos: {
-      Value v = eval(*c[0]);
-      pos_ = e.pos;
-      if (v.is_undefined()) fail_undefined(v);
-      if (!v.is_number()) fail(std::string("bad operand type for unary ") + (e.kind == ExprKind::kNeg ? "-" : "+") + ": '" + type_name(v) + "'");
-      if (e.kind == ExprKind::kPos) return v.kind() == Kind::kBool ? Value(v.as_int()) : v;
-      if (v.kind() == Kind::kFloat) return Value(-v.as_double());
-      return Value(checked(v.as_int() == INT64_MIN, -v.as_int()));
-    }
-    case ExprKind::kNot: return Value(!truthy(eval(*c[0])));
+    case ExprKind::kPos:
+      return eval_unary(e);
+    case ExprKind::kNot:
+      return Value(!truthy(eval(*c[0])));
     case ExprKind::kBinary: {
       Value a = eval(*c[0]);
       Value b = eval(*c[1]);
@@ -196,24 +198,62 @@ Value Interp::eval(const Expr& e) {
       Value a = eval(*c[0]);
       return truthy(a) ? a : eval(*c[1]);
     }
-    case ExprKind::kCompare: return eval_compare(e);
-    case ExprKind::kConcat: {
-      std::string out;
-      for (const auto& part : c) {
-        out += to_str(eval(*part));
-        check_size(out.size());
-      }
-      return Value(std::move(out));
-    }
+    case ExprKind::kCompare:
+      return eval_compare(e);
+    case ExprKind::kConcat:
+      return eval_concat(e);
     case ExprKind::kCondExpr:
       if (truthy(eval(*c[0]))) return eval(*c[1]);
       if (c[2]) return eval(*c[2]);
       return Value::undefined("the inline if-expression at line " + std::to_string(e.pos.line) +
                               " evaluated to false and has no else part");
-    case ExprKind::kBlockValue: return block_value_ ? *block_value_ : Value();
-    case ExprKind::kSlice: break;
+    case ExprKind::kBlockValue:
+      return block_value_ ? *block_value_ : Value();
+    case ExprKind::kSlice:
+      break;
   }
   fail("a slice is only valid inside []");
+}
+
+// List, tuple and dict displays.
+Value Interp::eval_display(const Expr& e) {
+  const auto& c = e.children;
+  if (e.kind != ExprKind::kDict) {
+    std::vector<Value> items;
+    items.reserve(c.size());
+    for (const auto& item : c) items.push_back(eval(*item));
+    return Value::list(std::move(items), e.kind == ExprKind::kTuple);
+  }
+  DictData dict;
+  for (size_t i = 0; i + 1 < c.size(); i += 2) {
+    charge(static_cast<int64_t>(dict.items.size()));  // set() scans the keys so far
+    Value key = eval(*c[i]);
+    dict.set(std::move(key), eval(*c[i + 1]));
+  }
+  return Value::dict(std::move(dict));
+}
+
+Value Interp::eval_unary(const Expr& e) {
+  Value v = eval(*e.children[0]);
+  pos_ = e.pos;
+  const bool neg = e.kind == ExprKind::kNeg;
+  if (v.is_undefined()) fail_undefined(v);
+  if (!v.is_number())
+    fail(std::string("bad operand type for unary ") + (neg ? "-" : "+") + ": " + quoted(type_name(v)));
+  if (!neg) return v.kind() == Kind::kBool ? Value(v.as_int()) : v;
+  if (v.kind() == Kind::kFloat) return Value(-v.as_double());
+  if (v.as_int() == INT64_MIN) overflow();
+  return Value(-v.as_int());
+}
+
+Value Interp::eval_concat(const Expr& e) {
+  std::string out;
+  for (const auto& part : e.children) {
+    out += to_str(eval(*part));
+    check_size(out.size());
+  }
+  charge(static_cast<int64_t>(out.size() / 64));
+  return Value(std::move(out));
 }
 
 Value Interp::eval_binary(const Expr& e, const Value& a, const Value& b) {
@@ -223,16 +263,21 @@ Value Interp::eval_binary(const Expr& e, const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) return arithmetic(op, a, b);
   if (op == "+" && a.is_string() && b.is_string()) {
     check_size(a.as_string().size() + b.as_string().size());
+    charge(static_cast<int64_t>((a.as_string().size() + b.as_string().size()) / 64));
     return Value(a.as_string() + b.as_string());
   }
-  if (op == "+" && a.is_list() && b.is_list() && a.as_list().is_tuple == b.as_list().is_tuple) {
+  if (op == "+" && a.is_list() && b.is_list() && a.as_list().is_tuple == b.as_list().is_tuple &&
+      !a.is_generator() && !b.is_generator()) {
     check_size(a.as_list().items.size() + b.as_list().items.size());
+    charge(static_cast<int64_t>(a.as_list().items.size() + b.as_list().items.size()));
     std::vector<Value> items = a.as_list().items;
     items.insert(items.end(), b.as_list().items.begin(), b.as_list().items.end());
     return Value::list(std::move(items), a.as_list().is_tuple);
   }
-  if (op == "*" && (a.is_string() || a.is_list()) && b.is_int()) return repeat(*this, a, b.as_int());
-  if (op == "*" && a.is_int() && (b.is_string() || b.is_list())) return repeat(*this, b, a.as_int());
+  if (op == "*" && (a.is_string() || (a.is_list() && !a.is_generator())) && b.is_int())
+    return repeat(*this, a, b.as_int());
+  if (op == "*" && a.is_int() && (b.is_string() || (b.is_list() && !b.is_generator())))
+    return repeat(*this, b, a.as_int());
   if (op == "%" && a.is_string()) {
     std::string out = percent_format(a.as_string(), b);
     check_size(out.size());
@@ -249,11 +294,14 @@ Value Interp::eval_compare(const Expr& e) {
     pos_ = e.pos;
     const std::string& op = e.ops[i];
     bool result = false;
-    if (op == "==") result = values_equal(left, right);
-    else if (op == "!=") result = !values_equal(left, right);
-    else if (op == "in") result = contains(right, left);
-    else if (op == "notin") result = !contains(right, left);
-    else {
+    if (op == "==")
+      result = values_equal(left, right);
+    else if (op == "!=")
+      result = !values_equal(left, right);
+    else if (op == "in" || op == "notin") {
+      charge_for(right);
+      result = contains(right, left) == (op == "in");
+    } else {
       const int c = compare_values(left, right);
       result = op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
     }
@@ -268,25 +316,32 @@ Value Interp::eval_slice(const Value& obj, const Expr& slice) {
   for (int i = 0; i < 3; ++i) parts[i] = slice.children[i] ? eval(*slice.children[i]) : Value::none();
   pos_ = slice.pos;
   if (obj.is_undefined()) fail_undefined(obj);
+  charge_for(obj);
   if (obj.is_string()) {
     const std::u32string cps = decode_utf8(obj.as_string());
     std::u32string out;
-    for (int64_t i : slice_indices(static_cast<int64_t>(cps.size()), parts[0], parts[1], parts[2])) out.push_back(cps[i]);
+    for (int64_t i : slice_indices(static_cast<int64_t>(cps.size()), parts[0], parts[1], parts[2]))
+      out.push_back(cps[i]);
     return Value(encode_utf8(out));
   }
-  if (obj.is_list()) {
+  if (obj.is_list() && !obj.is_generator()) {
     const auto& items = obj.as_list().items;
     std::vector<Value> out;
-    for (int64_t i : slice_indices(static_cast<int64_t>(items.size()), parts[0], parts[1], parts[2])) out.push_back(items[i]);
+    for (int64_t i : slice_indices(static_cast<int64_t>(items.size()), parts[0], parts[1], parts[2]))
+      out.push_back(items[i]);
     return Value::list(std::move(out), obj.as_list().is_tuple);
   }
-  return Value::undefined(object_desc(obj) + " cannot be sliced");
+  // Jinja compiles slices to a plain Python subscript, so other types fail instead of being undefined.
+  if (obj.is_dict()) fail("unhashable type: 'slice'");
+  fail(quoted(type_name(obj)) + " object is not subscriptable");
 }
 
 Value Interp::getattr(const Value& obj, const std::string& name) {
   switch (obj.kind()) {
-    case Kind::kUndefined: fail_undefined(obj);
+    case Kind::kUndefined:
+      fail_undefined(obj);
     case Kind::kDict: {
+      charge_for(obj);
       if (!has_method(obj, name)) {
         if (const Value* v = obj.as_dict().find(name)) return *v;
         return no_attribute(obj, name);
@@ -296,17 +351,21 @@ Value Interp::getattr(const Value& obj, const std::string& name) {
     case Kind::kString:
     case Kind::kList:
       if (!has_method(obj, name)) return no_attribute(obj, name);
-      return Value::callable("built-in method " + name + " of " + type_name(obj) + " object",
-                             [obj, name](Interp& in, CallArgs& args) { return call_method(in, obj, name, args); });
+      return Value::callable(
+          "built-in method " + name + " of " + type_name(obj) + " object",
+          [obj, name](Interp& in, CallArgs& args) { return call_method(in, obj, name, args); });
     case Kind::kObject:
       if (const Value* v = obj.as_object().attrs.find(name)) return *v;
       return no_attribute(obj, name);
-    default: return no_attribute(obj, name);
+    default:
+      return no_attribute(obj, name);
   }
 }
 
 Value Interp::getitem(const Value& obj, const Value& key) {
   if (obj.is_undefined()) fail_undefined(obj);
+  if (obj.is_generator()) fail("'generator' object is not subscriptable");
+  if (obj.is_string() || obj.is_dict()) charge_for(obj);
   if ((obj.is_list() || obj.is_string()) && key.is_int()) {
     int64_t i = key.as_int();
     if (obj.is_list()) {
@@ -323,6 +382,7 @@ Value Interp::getitem(const Value& obj, const Value& key) {
     return Value::undefined(object_desc(obj) + " has no element " + std::to_string(key.as_int()));
   }
   if (obj.is_dict()) {
+    if (key.is_list() || key.is_dict()) fail("unhashable type: " + quoted(type_name(key)));
     if (const Value* v = obj.as_dict().find(key)) return *v;
   }
   if (key.is_string()) {  // Jinja falls back to attribute lookup for string keys
@@ -359,7 +419,7 @@ Value Interp::eval_call(const Expr& e) {
 Value Interp::call(const Value& fn, CallArgs& args) {
   if (fn.kind() == Kind::kCallable) return fn.as_callable().fn(*this, args);
   if (fn.is_undefined()) fail_undefined(fn);
-  fail("'" + type_name(fn) + "' object is not callable");
+  fail(quoted(type_name(fn)) + " object is not callable");
 }
 
 Value Interp::eval_filter(const Expr& e) {

@@ -147,12 +147,23 @@ Value f_escape(Interp&, const Value& v, const CallArgs& args) {
   std::string out;
   for (char c : to_str(v)) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return Value(std::move(out));
@@ -161,6 +172,7 @@ Value f_escape(Interp&, const Value& v, const CallArgs& args) {
 Value f_int(Interp&, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'int'", {"default", "base"});
   const Value fallback = a.get_or(0, Value(0));
+  if (v.is_undefined()) fail_undefined(v);  // int(Undefined) raises in Jinja
   if (v.is_int()) return Value(v.as_int());
   if (v.kind() == Kind::kFloat) {
     const double d = v.as_double();
@@ -178,6 +190,7 @@ Value f_int(Interp&, const Value& v, const CallArgs& args) {
 
 Value f_float(Interp&, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'float'", {"default"});
+  if (v.is_undefined()) fail_undefined(v);
   if (v.is_number()) return Value(v.as_double());
   double d = 0;
   if (v.is_string() && parse_py_float(v.as_string(), d)) return Value(d);
@@ -188,7 +201,8 @@ Value f_round(Interp&, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'round'", {"precision", "method"});
   const int64_t precision = a.get_int(0, 0);
   const std::string method = a.get_string(1, "common");
-  if (method != "common" && method != "ceil" && method != "floor") fail("filter 'round': method must be 'common', 'ceil' or 'floor'");
+  if (method != "common" && method != "ceil" && method != "floor")
+    fail("filter 'round': method must be 'common', 'ceil' or 'floor'");
   if (!v.is_number()) fail("filter 'round' needs a number, got " + type_name(v));
   if (method == "common" && v.is_int() && precision >= 0) return Value(v.as_int());
   const double x = v.as_double();
@@ -208,7 +222,8 @@ Value f_round(Interp&, const Value& v, const CallArgs& args) {
 }
 
 Value f_format(Interp& in, const Value& v, const CallArgs& args) {
-  if (!args.positional.empty() && !args.named.empty()) fail("filter 'format' can't handle positional and keyword arguments at the same time");
+  if (!args.positional.empty() && !args.named.empty())
+    fail("filter 'format' can't handle positional and keyword arguments at the same time");
   Value params;
   if (!args.named.empty()) {
     DictData d;
@@ -224,8 +239,12 @@ Value f_format(Interp& in, const Value& v, const CallArgs& args) {
 
 Value f_indent(Interp& in, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'indent'", {"width", "first", "blank"});
+  if (v.is_undefined()) fail_undefined(v);
+  if (!v.is_string()) fail("filter 'indent' needs a string, got " + type_name(v));
   const Value width = a.get_or(0, Value(4));
-  const std::string pad = width.is_string() ? width.as_string() : std::string(static_cast<size_t>(std::max<int64_t>(0, a.get_int(0, 4))), ' ');
+  const std::string pad = width.is_string()
+                              ? width.as_string()
+                              : std::string(static_cast<size_t>(std::max<int64_t>(0, a.get_int(0, 4))), ' ');
   std::vector<std::string> lines = str_splitlines(to_str(v) + "\n", false);
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -246,17 +265,27 @@ Value f_center(Interp&, const Value& v, const CallArgs& args) {
   if (width <= len) return Value(s);
   const int64_t marg = width - len;
   const int64_t left = marg / 2 + (marg & width & 1);  // CPython's str.center split
-  return Value(std::string(static_cast<size_t>(left), ' ') + s + std::string(static_cast<size_t>(marg - left), ' '));
+  return Value(std::string(static_cast<size_t>(left), ' ') + s +
+               std::string(static_cast<size_t>(marg - left), ' '));
 }
 
 Value f_truncate(Interp&, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'truncate'", {"length", "killwords", "end", "leeway"});
-  const std::u32string s = decode_utf8(to_str(v));
   const int64_t length = a.get_int(0, 255);
   const std::u32string end = decode_utf8(a.get_string(2, "..."));
   const int64_t leeway = a.get(3).is_none() ? 5 : a.get_int(3, 5);
-  if (length < static_cast<int64_t>(end.size())) fail("filter 'truncate': expected length >= " + std::to_string(end.size()));
-  if (static_cast<int64_t>(s.size()) <= length + leeway) return v.is_string() ? v : Value(encode_utf8(s));
+  if (length < static_cast<int64_t>(end.size()))
+    fail("filter 'truncate': expected length >= " + std::to_string(end.size()));
+  if (v.is_undefined()) return Value(std::string());
+  // Jinja measures len() of whatever it gets and returns short values unchanged, lists included.
+  const bool sized_container = (v.is_list() && !v.is_generator()) || v.is_dict();
+  const int64_t size = v.is_list()   ? static_cast<int64_t>(v.as_list().items.size())
+                       : v.is_dict() ? static_cast<int64_t>(v.as_dict().items.size())
+                                     : 0;
+  if (sized_container && size <= length + leeway) return v;
+  if (!v.is_string()) fail("filter 'truncate' needs a string, got " + type_name(v));
+  const std::u32string s = decode_utf8(v.as_string());
+  if (static_cast<int64_t>(s.size()) <= length + leeway) return v;
   std::u32string head = s.substr(0, static_cast<size_t>(length) - end.size());
   if (!a.get_bool(1, false)) {
     const size_t space = head.rfind(U' ');
@@ -283,9 +312,12 @@ Value f_tojson(Interp& in, const Value& v, const CallArgs& args) {
   JsonDumpOptions options;
   options.ensure_ascii = a.get_bool(0, false);
   const Value& indent = a.get(1);
-  if (indent.is_string()) options.indent = indent.as_string();
-  else if (indent.is_int()) options.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(indent.as_int(), 0, 1000)), ' ');
-  else if (!indent.is_none() && !indent.is_undefined()) fail("filter 'tojson': indent must be an int or a string");
+  if (indent.is_string())
+    options.indent = indent.as_string();
+  else if (indent.is_int())
+    options.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(indent.as_int(), 0, 1000)), ' ');
+  else if (!indent.is_none() && !indent.is_undefined())
+    fail("filter 'tojson': indent must be an int or a string");
   const Value& seps = a.get(2);
   if (seps.is_list() && seps.as_list().items.size() == 2) {
     options.item_separator = to_str(seps.as_list().items[0]);
@@ -305,12 +337,29 @@ struct NamedFilter {
 };
 
 constexpr NamedFilter kFilters[] = {
-    {"abs", f_abs},         {"capitalize", f_capitalize}, {"center", f_center},       {"d", f_default},
-    {"default", f_default}, {"e", f_escape},              {"escape", f_escape},       {"float", f_float},
-    {"forceescape", f_escape}, {"format", f_format},      {"indent", f_indent},       {"int", f_int},
-    {"lower", f_lower},     {"replace", f_replace},       {"round", f_round},         {"safe", f_safe},
-    {"string", f_string},   {"title", f_title},           {"tojson", f_tojson},       {"trim", f_trim},
-    {"truncate", f_truncate}, {"upper", f_upper},         {"wordcount", f_wordcount},
+    {"abs", f_abs},
+    {"capitalize", f_capitalize},
+    {"center", f_center},
+    {"d", f_default},
+    {"default", f_default},
+    {"e", f_escape},
+    {"escape", f_escape},
+    {"float", f_float},
+    {"forceescape", f_escape},
+    {"format", f_format},
+    {"indent", f_indent},
+    {"int", f_int},
+    {"lower", f_lower},
+    {"replace", f_replace},
+    {"round", f_round},
+    {"safe", f_safe},
+    {"string", f_string},
+    {"title", f_title},
+    {"tojson", f_tojson},
+    {"trim", f_trim},
+    {"truncate", f_truncate},
+    {"upper", f_upper},
+    {"wordcount", f_wordcount},
 };
 
 }  // namespace
@@ -323,8 +372,9 @@ FilterFn find_filter(std::string_view name) {
 }
 
 bool is_unsupported_filter(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"filesizeformat", "groupby", "pprint", "random", "slice",
-                                                "striptags", "urlencode", "urlize", "wordwrap", "xmlattr"};
+  static constexpr std::string_view kNames[] = {"filesizeformat", "groupby",   "pprint",    "random",
+                                                "slice",          "striptags", "urlencode", "urlize",
+                                                "wordwrap",       "xmlattr"};
   for (std::string_view n : kNames) {
     if (n == name) return true;
   }

@@ -23,7 +23,8 @@ Value attr_path(Interp& in, const Value& item, const Value& attribute) {
   const std::string dot = ".";
   Value cur = item;
   for (const std::string& part : str_split(to_str(attribute), &dot, -1)) {
-    const bool digits = !part.empty() && part.size() <= 18 && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits = !part.empty() && part.size() <= 18 &&
+                        std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
     cur = in.getitem(cur, digits ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part));
   }
   return cur;
@@ -35,13 +36,15 @@ Value sort_key(const Value& v, bool case_sensitive) {
 
 // A key per item: the item itself or its attribute(s) (sort accepts "a,b"), lower-cased unless
 // case_sensitive.
-std::vector<Value> keys_for(Interp& in, const std::vector<Value>& items, const Value& attribute, bool case_sensitive,
-                            bool allow_multiple) {
+std::vector<Value> keys_for(Interp& in, const std::vector<Value>& items, const Value& attribute,
+                            bool case_sensitive, bool allow_multiple) {
   std::vector<std::string> attrs;
   if (!attribute.is_undefined() && !attribute.is_none()) {
     const std::string comma = ",";
-    if (allow_multiple && attribute.is_string()) attrs = str_split(attribute.as_string(), &comma, -1);
-    else attrs.push_back(to_str(attribute));
+    if (allow_multiple && attribute.is_string())
+      attrs = str_split(attribute.as_string(), &comma, -1);
+    else
+      attrs.push_back(to_str(attribute));
   }
   std::vector<Value> keys;
   keys.reserve(items.size());
@@ -49,10 +52,12 @@ std::vector<Value> keys_for(Interp& in, const std::vector<Value>& items, const V
     if (attrs.empty()) {
       keys.push_back(sort_key(item, case_sensitive));
     } else if (attrs.size() == 1) {
-      keys.push_back(sort_key(attr_path(in, item, attribute.is_int() ? attribute : Value(attrs[0])), case_sensitive));
+      keys.push_back(
+          sort_key(attr_path(in, item, attribute.is_int() ? attribute : Value(attrs[0])), case_sensitive));
     } else {
       std::vector<Value> parts;
-      for (const std::string& a : attrs) parts.push_back(sort_key(attr_path(in, item, Value(a)), case_sensitive));
+      for (const std::string& a : attrs)
+        parts.push_back(sort_key(attr_path(in, item, Value(a)), case_sensitive));
       keys.push_back(Value::list(std::move(parts), true));
     }
   }
@@ -72,13 +77,18 @@ std::vector<size_t> sorted_order(Interp& in, const std::vector<Value>& keys, boo
 Value f_length(Interp& in, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'length'", {});
   switch (v.kind()) {
-    case Kind::kUndefined: return Value(0);
+    case Kind::kUndefined:
+      return Value(0);
     case Kind::kString:
       in.charge(static_cast<int64_t>(v.as_string().size() / 64));
       return Value(static_cast<int64_t>(utf8_length(v.as_string())));
-    case Kind::kList: return Value(static_cast<int64_t>(v.as_list().items.size()));
-    case Kind::kDict: return Value(static_cast<int64_t>(v.as_dict().items.size()));
-    default: fail("object of type '" + type_name(v) + "' has no len()");
+    case Kind::kList:
+      if (v.is_generator()) fail("object of type 'generator' has no len()");
+      return Value(static_cast<int64_t>(v.as_list().items.size()));
+    case Kind::kDict:
+      return Value(static_cast<int64_t>(v.as_dict().items.size()));
+    default:
+      fail("object of type " + quoted(type_name(v)) + " has no len()");
   }
 }
 
@@ -94,6 +104,7 @@ Value f_first(Interp& in, const Value& v, const CallArgs& args) {
 
 Value f_last(Interp& in, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'last'", {});
+  if (v.is_generator()) fail("'generator' object is not reversible");
   if (v.is_list()) {
     const auto& items = v.as_list().items;
     return items.empty() ? Value::undefined("No last item, sequence was empty.") : items.back();
@@ -131,33 +142,39 @@ Value f_reverse(Interp& in, const Value& v, const CallArgs& args) {
   }
   std::vector<Value> items = items_of(in, v);
   std::reverse(items.begin(), items.end());
-  return Value::list(std::move(items));
+  return Value::generator(std::move(items));
 }
 
+// Jinja's map/select family skip a falsy input (None, "", []) instead of failing to iterate it.
 Value f_map(Interp& in, const Value& v, const CallArgs& args) {
   std::vector<Value> out;
+  if (!truthy(v)) return Value::generator({});
   if (args.positional.empty()) {
     const Value* attribute = nullptr;
     const Value* dflt = nullptr;
     for (const auto& [name, value] : args.named) {
-      if (name == "attribute") attribute = &value;
-      else if (name == "default") dflt = &value;
-      else fail("filter 'map' got an unexpected keyword argument '" + name + "'");
+      if (name == "attribute")
+        attribute = &value;
+      else if (name == "default")
+        dflt = &value;
+      else
+        fail("filter 'map' got an unexpected keyword argument '" + name + "'");
     }
     if (attribute == nullptr) fail("filter 'map' needs a filter name or attribute=...");
     for (const Value& item : items_of(in, v)) {
       Value x = attr_path(in, item, *attribute);
       out.push_back(x.is_undefined() && dflt ? *dflt : x);
     }
-    return Value::list(std::move(out));
+    return Value::generator(std::move(out));
   }
   const std::string filter = to_str(args.positional[0]);
   CallArgs rest{std::vector<Value>(args.positional.begin() + 1, args.positional.end()), args.named};
   for (const Value& item : items_of(in, v)) out.push_back(in.apply_filter_by_name(filter, item, rest));
-  return Value::list(std::move(out));
+  return Value::generator(std::move(out));
 }
 
-Value select_impl(Interp& in, const Value& v, const CallArgs& args, bool by_attribute, bool keep, const char* what) {
+Value select_impl(Interp& in, const Value& v, const CallArgs& args, bool by_attribute, bool keep,
+                  const char* what) {
   size_t offset = 0;
   Value attribute;
   if (by_attribute) {
@@ -168,30 +185,41 @@ Value select_impl(Interp& in, const Value& v, const CallArgs& args, bool by_attr
   const bool has_test = args.positional.size() > offset;
   const std::string test = has_test ? to_str(args.positional[offset]) : "";
   CallArgs test_args;
-  if (has_test) test_args.positional.assign(args.positional.begin() + static_cast<long>(offset) + 1, args.positional.end());
+  if (has_test)
+    test_args.positional.assign(args.positional.begin() + static_cast<long>(offset) + 1,
+                                args.positional.end());
   test_args.named = args.named;
   std::vector<Value> out;
+  if (!truthy(v)) return Value::generator({});
   for (const Value& item : items_of(in, v)) {
     const Value subject = by_attribute ? attr_path(in, item, attribute) : item;
     const bool ok = has_test ? in.apply_test_by_name(test, subject, test_args) : truthy(subject);
     if (ok == keep) out.push_back(item);
   }
-  return Value::list(std::move(out));
+  return Value::generator(std::move(out));
 }
 
-Value f_select(Interp& in, const Value& v, const CallArgs& a) { return select_impl(in, v, a, false, true, "select"); }
-Value f_reject(Interp& in, const Value& v, const CallArgs& a) { return select_impl(in, v, a, false, false, "reject"); }
-Value f_selectattr(Interp& in, const Value& v, const CallArgs& a) { return select_impl(in, v, a, true, true, "selectattr"); }
-Value f_rejectattr(Interp& in, const Value& v, const CallArgs& a) { return select_impl(in, v, a, true, false, "rejectattr"); }
+Value f_select(Interp& in, const Value& v, const CallArgs& a) {
+  return select_impl(in, v, a, false, true, "select");
+}
+Value f_reject(Interp& in, const Value& v, const CallArgs& a) {
+  return select_impl(in, v, a, false, false, "reject");
+}
+Value f_selectattr(Interp& in, const Value& v, const CallArgs& a) {
+  return select_impl(in, v, a, true, true, "selectattr");
+}
+Value f_rejectattr(Interp& in, const Value& v, const CallArgs& a) {
+  return select_impl(in, v, a, true, false, "rejectattr");
+}
 
 Value f_items(Interp& in, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'items'", {});
-  if (v.is_undefined()) return Value::list({});
+  if (v.is_undefined()) return Value::generator({});
   if (!v.is_dict()) fail("filter 'items': can only get item pairs from a mapping, got " + type_name(v));
   std::vector<Value> out;
   in.charge(static_cast<int64_t>(v.as_dict().items.size()));
   for (const auto& [key, value] : v.as_dict().items) out.push_back(Value::list({key, value}, true));
-  return Value::list(std::move(out));
+  return Value::generator(std::move(out));
 }
 
 Value f_dictsort(Interp& in, const Value& v, const CallArgs& args) {
@@ -201,9 +229,11 @@ Value f_dictsort(Interp& in, const Value& v, const CallArgs& args) {
   if (by != "key" && by != "value") fail("filter 'dictsort': you can only sort by either 'key' or 'value'");
   const auto& entries = v.as_dict().items;
   std::vector<Value> keys;
-  for (const auto& [key, value] : entries) keys.push_back(sort_key(by == "key" ? key : value, a.get_bool(0, false)));
+  for (const auto& [key, value] : entries)
+    keys.push_back(sort_key(by == "key" ? key : value, a.get_bool(0, false)));
   std::vector<Value> out;
-  for (size_t i : sorted_order(in, keys, a.get_bool(2, false))) out.push_back(Value::list({entries[i].first, entries[i].second}, true));
+  for (size_t i : sorted_order(in, keys, a.get_bool(2, false)))
+    out.push_back(Value::list({entries[i].first, entries[i].second}, true));
   return Value::list(std::move(out));
 }
 
@@ -223,10 +253,11 @@ Value f_unique(Interp& in, const Value& v, const CallArgs& args) {
   std::vector<Value> out, seen;
   for (size_t i = 0; i < items.size(); ++i) {
     in.charge(static_cast<int64_t>(seen.size()));
-    const bool dup = std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return values_equal(s, keys[i]); });
+    const bool dup =
+        std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return values_equal(s, keys[i]); });
     if (!dup) seen.push_back(keys[i]), out.push_back(items[i]);
   }
-  return Value::list(std::move(out));
+  return Value::generator(std::move(out));
 }
 
 Value min_max(Interp& in, const Value& v, const CallArgs& args, bool want_max, const char* what) {
@@ -243,18 +274,24 @@ Value min_max(Interp& in, const Value& v, const CallArgs& args, bool want_max, c
 }
 
 Value f_max(Interp& in, const Value& v, const CallArgs& a) { return min_max(in, v, a, true, "filter 'max'"); }
-Value f_min(Interp& in, const Value& v, const CallArgs& a) { return min_max(in, v, a, false, "filter 'min'"); }
+Value f_min(Interp& in, const Value& v, const CallArgs& a) {
+  return min_max(in, v, a, false, "filter 'min'");
+}
 
 Value f_sum(Interp& in, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'sum'", {"attribute", "start"});
   Value total = a.get_or(1, Value(0));
   for (const Value& item : items_of(in, v)) {
     const Value x = a.has(0) && !a.get(0).is_none() ? attr_path(in, item, a.get(0)) : item;
-    if (!x.is_number() || !total.is_number()) fail("unsupported operand type(s) for +: '" + type_name(total) + "' and '" + type_name(x) + "'");
+    if (!x.is_number() || !total.is_number())
+      fail("unsupported operand type(s) for +: '" + type_name(total) + "' and '" + type_name(x) + "'");
     int64_t r = 0;
-    if (total.is_int() && x.is_int() && !__builtin_add_overflow(total.as_int(), x.as_int(), &r)) total = Value(r);
-    else if (total.is_int() && x.is_int()) fail("integer overflow (values beyond 64 bits are not supported)");
-    else total = Value(total.as_double() + x.as_double());
+    if (total.is_int() && x.is_int() && !__builtin_add_overflow(total.as_int(), x.as_int(), &r))
+      total = Value(r);
+    else if (total.is_int() && x.is_int())
+      fail("integer overflow (values beyond 64 bits are not supported)");
+    else
+      total = Value(total.as_double() + x.as_double());
   }
   return total;
 }
@@ -274,13 +311,14 @@ Value f_batch(Interp& in, const Value& v, const CallArgs& args) {
     }
     out.push_back(Value::list(std::move(row)));
   }
-  return Value::list(std::move(out));
+  return Value::generator(std::move(out));
 }
 
 Value f_attr(Interp& in, const Value& v, const CallArgs& args) {
   ArgBinder a(args, "filter 'attr'", {"name"});
   const std::string name = a.get_string(0, "");
-  if (v.is_dict() && !has_method(v, name)) return Value::undefined("'dict object' has no attribute '" + name + "'");
+  if (v.is_dict() && !has_method(v, name))
+    return Value::undefined("'dict object' has no attribute '" + name + "'");
   return in.getattr(v, name);
 }
 
@@ -290,12 +328,13 @@ struct NamedFilter {
 };
 
 constexpr NamedFilter kFilters[] = {
-    {"attr", f_attr},       {"batch", f_batch},   {"count", f_length},       {"dictsort", f_dictsort},
-    {"first", f_first},     {"items", f_items},   {"join", f_join},          {"last", f_last},
-    {"length", f_length},   {"list", f_list},     {"map", f_map},            {"max", f_max},
-    {"min", f_min},         {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"reverse", f_reverse},
-    {"select", f_select},   {"selectattr", f_selectattr}, {"sort", f_sort},  {"sum", f_sum},
-    {"unique", f_unique},
+    {"attr", f_attr},         {"batch", f_batch},   {"count", f_length},
+    {"dictsort", f_dictsort}, {"first", f_first},   {"items", f_items},
+    {"join", f_join},         {"last", f_last},     {"length", f_length},
+    {"list", f_list},         {"map", f_map},       {"max", f_max},
+    {"min", f_min},           {"reject", f_reject}, {"rejectattr", f_rejectattr},
+    {"reverse", f_reverse},   {"select", f_select}, {"selectattr", f_selectattr},
+    {"sort", f_sort},         {"sum", f_sum},       {"unique", f_unique},
 };
 
 }  // namespace

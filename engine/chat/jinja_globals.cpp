@@ -11,7 +11,8 @@ namespace {
 Value g_range(Interp& in, CallArgs& args) {
   if (!args.named.empty()) fail("range() takes no keyword arguments");
   const auto& p = args.positional;
-  if (p.empty() || p.size() > 3) fail("range() expects 1 to 3 integer arguments, got " + std::to_string(p.size()));
+  if (p.empty() || p.size() > 3)
+    fail("range() expects 1 to 3 integer arguments, got " + std::to_string(p.size()));
   for (const Value& v : p) {
     if (!v.is_int()) fail("range() arguments must be integers, got " + type_name(v));
   }

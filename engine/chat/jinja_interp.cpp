@@ -58,13 +58,24 @@ std::string Interp::render(const Template& tmpl, const Value& variables) {
 void Interp::charge(int64_t units) {
   steps_ += units;
   if (steps_ > limits_.max_steps) {
-    fail("template exceeded its work limit of " + std::to_string(limits_.max_steps) + " steps (endless loop?)");
+    fail("template exceeded its work limit of " + std::to_string(limits_.max_steps) +
+         " steps (endless loop?)");
   }
+}
+
+void Interp::charge_for(const Value& v) {
+  if (v.is_list())
+    charge(static_cast<int64_t>(v.as_list().items.size()));
+  else if (v.is_dict())
+    charge(static_cast<int64_t>(v.as_dict().items.size()));
+  else if (v.is_string())
+    charge(static_cast<int64_t>(v.as_string().size() / 64));
 }
 
 void Interp::check_size(size_t size) const {
   if (size > limits_.max_output_bytes) {
-    fail("template built a value larger than the output limit of " + std::to_string(limits_.max_output_bytes) + " bytes");
+    fail("template built a value larger than the output limit of " +
+         std::to_string(limits_.max_output_bytes) + " bytes");
   }
 }
 
@@ -93,14 +104,19 @@ Interp::Flow Interp::exec(const Stmt& s, std::string& out) {
   step();
   pos_ = s.pos;
   switch (s.kind) {
-    case StmtKind::kText: append_output(out, s.text); break;
-    case StmtKind::kOutput: append_output(out, to_str(eval(*s.expr))); break;
+    case StmtKind::kText:
+      append_output(out, s.text);
+      break;
+    case StmtKind::kOutput:
+      append_output(out, to_str(eval(*s.expr)));
+      break;
     case StmtKind::kIf:
       for (const auto& [condition, body] : s.branches) {
         if (!condition || truthy(eval(*condition))) return exec_body(body, out);
       }
       break;
-    case StmtKind::kFor: return exec_for(s, out);
+    case StmtKind::kFor:
+      return exec_for(s, out);
     case StmtKind::kSet: {
       Value v = eval(*s.expr);
       pos_ = s.pos;
@@ -120,12 +136,18 @@ Interp::Flow Interp::exec(const Stmt& s, std::string& out) {
         v = std::move(filtered);
       }
       pos_ = s.pos;
-      if (s.kind == StmtKind::kSetBlock) assign(s.target, v);
-      else append_output(out, to_str(v));
+      if (s.kind == StmtKind::kSetBlock)
+        assign(s.target, v);
+      else
+        append_output(out, to_str(v));
       return flow;
     }
-    case StmtKind::kMacro: scope_->set(s.text, define_macro(s, scope_, s.text)); break;
-    case StmtKind::kCallBlock: exec_call_block(s, out); break;
+    case StmtKind::kMacro:
+      scope_->set(s.text, define_macro(s, scope_, s.text));
+      break;
+    case StmtKind::kCallBlock:
+      exec_call_block(s, out);
+      break;
     case StmtKind::kWith: {
       auto scope = child_of(scope_);
       for (const auto& [target, expr] : s.assignments) {
@@ -136,9 +158,12 @@ Interp::Flow Interp::exec(const Stmt& s, std::string& out) {
       ScopeGuard guard(*this, scope);
       return exec_body(s.body, out);
     }
-    case StmtKind::kBreak: return Flow::kBreak;
-    case StmtKind::kContinue: return Flow::kContinue;
-    case StmtKind::kBody: return exec_body(s.body, out);
+    case StmtKind::kBreak:
+      return Flow::kBreak;
+    case StmtKind::kContinue:
+      return Flow::kContinue;
+    case StmtKind::kBody:
+      return exec_body(s.body, out);
   }
   return Flow::kNormal;
 }
@@ -161,7 +186,8 @@ void Interp::assign(const Target& target, const Value& value) {
   const size_t n = target.names.size();
   if (items.size() > n) fail("too many values to unpack (expected " + std::to_string(n) + ")");
   if (items.size() < n) {
-    fail("not enough values to unpack (expected " + std::to_string(n) + ", got " + std::to_string(items.size()) + ")");
+    fail("not enough values to unpack (expected " + std::to_string(n) + ", got " +
+         std::to_string(items.size()) + ")");
   }
   for (size_t i = 0; i < n; ++i) scope_->set(target.names[i], items[i]);
 }
@@ -169,6 +195,7 @@ void Interp::assign(const Target& target, const Value& value) {
 Interp::Flow Interp::exec_for(const Stmt& s, std::string& out) {
   const Value iterable = eval(*s.expr);
   pos_ = s.pos;
+  charge_for(iterable);
   std::vector<Value> items = iterate(iterable);
   const std::shared_ptr<Scope> outer = scope_;
   if (s.condition) {  // `for x in xs if cond`: loop.index and loop.length count only kept items
@@ -203,27 +230,37 @@ Interp::Flow Interp::exec_for(const Stmt& s, std::string& out) {
     *index = i;
     ScopeGuard guard(*this, child_of(outer));
     assign(s.target, items[static_cast<size_t>(i)]);
-    auto loop = std::make_shared<ObjectData>();
-    loop->type_name = "LoopContext";
-    auto& a = loop->attrs.items;
-    a.reserve(14);
-    a.emplace_back("index", i + 1);
-    a.emplace_back("index0", i);
-    a.emplace_back("revindex", n - i);
-    a.emplace_back("revindex0", n - i - 1);
-    a.emplace_back("first", i == 0);
-    a.emplace_back("last", i == n - 1);
-    a.emplace_back("length", n);
-    a.emplace_back("depth", 1);
-    a.emplace_back("depth0", 0);
-    a.emplace_back("previtem", i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("there is no previous item"));
-    a.emplace_back("nextitem", i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("there is no next item"));
-    a.emplace_back("cycle", cycle);
-    a.emplace_back("changed", changed);
-    scope_->set("loop", Value::object(std::move(loop)));
+    if (s.uses_loop) scope_->set("loop", make_loop(items, i, cycle, changed));
     if (exec_body(s.body, out) == Flow::kBreak) break;
   }
   return Flow::kNormal;
+}
+
+// The `loop` variable of iteration i; keys are shared constants so building it costs little.
+Value Interp::make_loop(const std::vector<Value>& items, int64_t i, const Value& cycle,
+                        const Value& changed) {
+  static const Value kKeys[] = {"index", "index0", "revindex", "revindex0", "first", "last",   "length",
+                                "depth", "depth0", "previtem", "nextitem",  "cycle", "changed"};
+  const auto n = static_cast<int64_t>(items.size());
+  const Value values[] = {
+      Value(i + 1),
+      Value(i),
+      Value(n - i),
+      Value(n - i - 1),
+      Value(i == 0),
+      Value(i == n - 1),
+      Value(n),
+      Value(1),
+      Value(0),
+      i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("there is no previous item"),
+      i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("there is no next item"),
+      cycle,
+      changed};
+  auto loop = std::make_shared<ObjectData>();
+  loop->type_name = "LoopContext";
+  loop->attrs.items.reserve(std::size(kKeys));
+  for (size_t k = 0; k < std::size(kKeys); ++k) loop->attrs.items.emplace_back(kKeys[k], values[k]);
+  return Value::object(std::move(loop));
 }
 
 Value Interp::define_macro(const Stmt& s, std::shared_ptr<Scope> scope, std::string name) {
@@ -243,16 +280,20 @@ Value Interp::invoke_macro(const Stmt& s, const std::weak_ptr<Scope>& defined_in
   std::vector<bool> bound(n, false);
   std::vector<Value> extra_positional;
   for (size_t i = 0; i < args.positional.size(); ++i) {
-    if (i < n) scope->set(s.params[i], args.positional[i]), bound[i] = true;
-    else extra_positional.push_back(args.positional[i]);
+    if (i < n)
+      scope->set(s.params[i], args.positional[i]), bound[i] = true;
+    else
+      extra_positional.push_back(args.positional[i]);
   }
   DictData extra_named;
   for (const auto& [key, value] : args.named) {
     size_t i = 0;
     while (i < n && s.params[i] != key) ++i;
     if (i == n) {
-      if (key == "caller") scope->set("caller", value);
-      else extra_named.set(Value(key), value);
+      if (key == "caller")
+        scope->set("caller", value);
+      else
+        extra_named.set(Value(key), value);
       continue;
     }
     if (bound[i]) fail("macro '" + name + "' got multiple values for argument '" + key + "'");
@@ -261,9 +302,10 @@ Value Interp::invoke_macro(const Stmt& s, const std::weak_ptr<Scope>& defined_in
   ScopeGuard guard(*this, scope);
   for (size_t i = 0; i < n; ++i) {
     if (bound[i]) continue;
-    scope->set(s.params[i], s.defaults[i] ? eval(*s.defaults[i]) : Value::undefined("'" + s.params[i] + "' is undefined"));
+    scope->set(s.params[i], s.defaults[i] ? eval(*s.defaults[i])
+                                          : Value::undefined(quoted(s.params[i]) + " is undefined"));
   }
-  scope->set("varargs", Value::list(std::move(extra_positional)));
+  scope->set("varargs", Value::list(std::move(extra_positional), true));
   scope->set("kwargs", Value::dict(std::move(extra_named)));
   std::string out;
   exec_body(s.body, out);

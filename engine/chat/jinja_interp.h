@@ -55,6 +55,7 @@ class Interp {
   // Counts work in steps (one node, one iteration, one element touched, ~64 bytes of text handled), so
   // linear operations on big values cannot multiply a loop's cost unnoticed.
   void charge(int64_t units);
+  void charge_for(const Value& v);  // the cost of scanning v once
   std::shared_ptr<ObjectData> make_namespace();
 
  private:
@@ -65,16 +66,22 @@ class Interp {
   // Statements (jinja_interp.cpp).
   Flow exec_body(const Body& body, std::string& out);
   Flow exec(const Stmt& s, std::string& out);
-  void exec_for(const Stmt& s, std::string& out);
+  Flow exec_for(const Stmt& s, std::string& out);
   void exec_set(const Stmt& s, std::string& out);
   void exec_call_block(const Stmt& s, std::string& out);
   void assign(const Target& target, const Value& value);
+  static Value make_loop(const std::vector<Value>& items, int64_t i, const Value& cycle,
+                         const Value& changed);
   Value define_macro(const Stmt& s, std::shared_ptr<Scope> scope, std::string name);
-  Value invoke_macro(const Stmt& s, const std::weak_ptr<Scope>& defined_in, CallArgs& args, const std::string& name);
+  Value invoke_macro(const Stmt& s, const std::weak_ptr<Scope>& defined_in, CallArgs& args,
+                     const std::string& name);
   void append_output(std::string& out, std::string_view text) const;
 
   // Expressions (jinja_eval.cpp).
   Value eval_call(const Expr& e);
+  Value eval_display(const Expr& e);
+  Value eval_unary(const Expr& e);
+  Value eval_concat(const Expr& e);
   Value eval_filter(const Expr& e);
   Value eval_compare(const Expr& e);
   Value eval_binary(const Expr& e, const Value& a, const Value& b);
@@ -110,7 +117,8 @@ class Interp::DepthGuard {
   explicit DepthGuard(Interp& in) : in_(in) {
     if (++in_.depth_ > in_.limits_.max_depth) {
       --in_.depth_;
-      fail("template recursion too deep (more than " + std::to_string(in_.limits_.max_depth) + " nested levels)");
+      fail("template recursion too deep (more than " + std::to_string(in_.limits_.max_depth) +
+           " nested levels)");
     }
   }
   ~DepthGuard() { --in_.depth_; }

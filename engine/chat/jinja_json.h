@@ -4,7 +4,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -20,7 +19,7 @@ Value value_from_json(const nlohmann::ordered_json& j);
 
 struct JsonDumpOptions {
   bool ensure_ascii = false;
-  std::optional<std::string> indent;  // nullopt: one line
+  std::optional<std::string> indent;          // nullopt: one line
   std::optional<std::string> item_separator;  // default ", " on one line, "," with indent
   std::string key_separator = ": ";
   bool sort_keys = false;

@@ -77,12 +77,23 @@ class Lexer {
   }
 
  private:
+  // Tokens come in source order, so a cursor that only moves forward keeps this linear overall.
   SourcePos position(size_t offset) const {
-    const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    const size_t line = static_cast<size_t>(it - line_starts_.begin());
-    const size_t start = line_starts_[line - 1];
-    const int column = static_cast<int>(utf8_length(std::string_view(src_).substr(start, offset - start))) + 1;
-    return {static_cast<int>(line), column};
+    if (offset < cursor_offset_) {
+      const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+      cursor_line_ = static_cast<int>(it - line_starts_.begin());
+      cursor_offset_ = line_starts_[static_cast<size_t>(cursor_line_) - 1];
+      cursor_column_ = 1;
+    }
+    for (; cursor_offset_ < offset && cursor_offset_ < src_.size(); ++cursor_offset_) {
+      const auto c = static_cast<unsigned char>(src_[cursor_offset_]);
+      if (c == '\n') {
+        ++cursor_line_, cursor_column_ = 1;
+      } else if ((c & 0xC0) != 0x80) {
+        ++cursor_column_;
+      }
+    }
+    return {cursor_line_, cursor_column_};
   }
 
   [[noreturn]] void error(const std::string& message, size_t offset) const {
@@ -99,7 +110,8 @@ class Lexer {
   size_t skip_space(size_t i) const {  // Python's \s*, Unicode-aware
     while (i < src_.size()) {
       size_t next = i;
-      const std::u32string c = decode_utf8(std::string_view(src_).substr(i, std::min<size_t>(4, src_.size() - i)));
+      const std::u32string c =
+          decode_utf8(std::string_view(src_).substr(i, std::min<size_t>(4, src_.size() - i)));
       if (c.empty() || !is_py_space(c[0])) break;
       std::string enc;
       append_utf8(enc, c[0]);
@@ -141,7 +153,8 @@ class Lexer {
   size_t lex_comment(size_t open, size_t body) {
     const size_t close = src_.find("#}", body);
     if (close == std::string::npos) error("missing end of comment tag", open);
-    const char sign = (close > body && (src_[close - 1] == '-' || src_[close - 1] == '+')) ? src_[close - 1] : 0;
+    const char sign =
+        (close > body && (src_[close - 1] == '-' || src_[close - 1] == '+')) ? src_[close - 1] : 0;
     return after_block_end(close + 2, sign);
   }
 
@@ -185,7 +198,10 @@ class Lexer {
     std::vector<char> brackets;
     while (true) {
       while (i < src_.size() && std::string_view(" \t\n\f\v").find(src_[i]) != std::string_view::npos) ++i;
-      if (i >= src_.size()) error(is_block ? "unexpected end of template, expected '%}'" : "unexpected end of template, expected '}}'", open);
+      if (i >= src_.size())
+        error(is_block ? "unexpected end of template, expected '%}'"
+                       : "unexpected end of template, expected '}}'",
+              open);
       if (brackets.empty()) {
         const size_t end = match_end(i, is_block);
         if (end != 0) {
@@ -230,7 +246,8 @@ class Lexer {
     if (c == '(' || c == '[' || c == '{') brackets.push_back(c == '(' ? ')' : (c == '[' ? ']' : '}'));
     if (c == ')' || c == ']' || c == '}') {
       if (brackets.empty()) error(std::string("unexpected '") + c + "'", i);
-      if (brackets.back() != c) error(std::string("unexpected '") + c + "', expected '" + brackets.back() + "'", i);
+      if (brackets.back() != c)
+        error(std::string("unexpected '") + c + "', expected '" + brackets.back() + "'", i);
       brackets.pop_back();
     }
     tokens_.push_back(Token{TokenType::kOp, std::string(1, c), position(i)});
@@ -239,14 +256,21 @@ class Lexer {
 
   size_t lex_number(size_t start) {
     auto digits = [&](size_t i) {  // (\d+_)*\d+
-      while (i < src_.size() && (is_digit(src_[i]) || (src_[i] == '_' && i + 1 < src_.size() && is_digit(src_[i + 1])))) ++i;
+      while (i < src_.size() &&
+             (is_digit(src_[i]) || (src_[i] == '_' && i + 1 < src_.size() && is_digit(src_[i + 1]))))
+        ++i;
       return i;
     };
+    if (src_[start] == '0' && start + 1 < src_.size() &&
+        std::string_view("xXoObB").find(src_[start + 1]) != std::string_view::npos) {
+      return lex_prefixed_int(start);
+    }
     Token tok{TokenType::kInt, "", position(start)};
     size_t i = digits(start);
     const bool after_dot = start > 0 && src_[start - 1] == '.';  // `x.0.1` is item access, not a float
     bool is_float = false;
-    if (!after_dot && i + 1 < src_.size() && src_[i] == '.' && is_digit(src_[i + 1])) is_float = true, i = digits(i + 1);
+    if (!after_dot && i + 1 < src_.size() && src_[i] == '.' && is_digit(src_[i + 1]))
+      is_float = true, i = digits(i + 1);
     if (!after_dot && i < src_.size() && (src_[i] == 'e' || src_[i] == 'E')) {
       size_t j = i + 1;
       if (j < src_.size() && (src_[j] == '+' || src_[j] == '-')) ++j;
@@ -259,8 +283,6 @@ class Lexer {
     if (is_float) {
       tok.type = TokenType::kFloat;
       tok.float_value = std::strtod(text.c_str(), nullptr);
-    } else if (text.size() > 1 && text[0] == '0' && std::string_view("xXoObB").find(src_[start + 1]) != std::string_view::npos) {
-      return lex_prefixed_int(start);
     } else {
       errno = 0;
       tok.int_value = std::strtoll(text.c_str(), nullptr, 10);
@@ -344,6 +366,9 @@ class Lexer {
 
   std::string src_;
   std::vector<size_t> line_starts_;
+  mutable size_t cursor_offset_ = 0;
+  mutable int cursor_line_ = 1;
+  mutable int cursor_column_ = 1;
   std::vector<Token> tokens_;
 };
 

@@ -11,17 +11,20 @@ namespace llmc::jinja {
 namespace {
 
 constexpr std::string_view kStrMethods[] = {
-    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find", "format",
-    "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower",
-    "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans",
-    "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit",
-    "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill"};
-constexpr std::string_view kDictMethods[] = {"clear", "copy", "fromkeys", "get", "items", "keys",
-                                             "pop", "popitem", "setdefault", "update", "values"};
+    "capitalize", "casefold",     "center",       "count",   "encode",     "endswith",    "expandtabs",
+    "find",       "format",       "format_map",   "index",   "isalnum",    "isalpha",     "isascii",
+    "isdecimal",  "isdigit",      "isidentifier", "islower", "isnumeric",  "isprintable", "isspace",
+    "istitle",    "isupper",      "join",         "ljust",   "lower",      "lstrip",      "maketrans",
+    "partition",  "removeprefix", "removesuffix", "replace", "rfind",      "rindex",      "rjust",
+    "rpartition", "rsplit",       "rstrip",       "split",   "splitlines", "startswith",  "strip",
+    "swapcase",   "title",        "translate",    "upper",   "zfill"};
+constexpr std::string_view kDictMethods[] = {"clear", "copy",    "fromkeys",   "get",    "items", "keys",
+                                             "pop",   "popitem", "setdefault", "update", "values"};
 constexpr std::string_view kDictUnsafe[] = {"clear", "pop", "popitem", "setdefault", "update"};
-constexpr std::string_view kListMethods[] = {"append", "clear", "copy", "count", "extend", "index",
-                                             "insert", "pop", "remove", "reverse", "sort"};
-constexpr std::string_view kListUnsafe[] = {"append", "clear", "extend", "insert", "pop", "remove", "reverse", "sort"};
+constexpr std::string_view kListMethods[] = {"append", "clear", "copy",   "count",   "extend", "index",
+                                             "insert", "pop",   "remove", "reverse", "sort"};
+constexpr std::string_view kListUnsafe[] = {"append", "clear",  "extend",  "insert",
+                                            "pop",    "remove", "reverse", "sort"};
 
 template <size_t N>
 bool listed(const std::string_view (&names)[N], std::string_view name) {
@@ -29,7 +32,8 @@ bool listed(const std::string_view (&names)[N], std::string_view name) {
 }
 
 [[noreturn]] void unsafe(std::string_view name, const char* type) {
-  fail("access to attribute '" + std::string(name) + "' of '" + type + "' object is unsafe (templates cannot modify values)");
+  fail("access to attribute '" + std::string(name) + "' of '" + type +
+       "' object is unsafe (templates cannot modify values)");
 }
 
 // Python's clamping of optional start/end arguments to [0, len].
@@ -54,11 +58,13 @@ std::u32string u32(const Value& v, const char* what) {
 Value affix_test(const std::u32string& s, const ArgBinder& a, bool at_end) {
   const auto [start, end] = bounds(a, 1, s.size());
   const std::u32string_view window = std::u32string_view(s).substr(start, end - start);
-  std::vector<Value> candidates = a.get(0).is_list() ? a.get(0).as_list().items : std::vector<Value>{a.get(0)};
+  std::vector<Value> candidates =
+      a.get(0).is_list() ? a.get(0).as_list().items : std::vector<Value>{a.get(0)};
   for (const Value& c : candidates) {
     const std::u32string affix = u32(c, at_end ? "endswith argument" : "startswith argument");
     if (affix.size() > window.size()) continue;
-    if (at_end ? window.substr(window.size() - affix.size()) == affix : window.substr(0, affix.size()) == affix) {
+    if (at_end ? window.substr(window.size() - affix.size()) == affix
+               : window.substr(0, affix.size()) == affix) {
       return Value(true);
     }
   }
@@ -106,11 +112,13 @@ Value all_chars(const std::string& s, Pred pred) {
 }
 
 Value partition(const std::string& s, const Value& sep_value, bool from_right) {
-  if (!sep_value.is_string() || sep_value.as_string().empty()) fail("partition needs a non-empty str separator");
+  if (!sep_value.is_string() || sep_value.as_string().empty())
+    fail("partition needs a non-empty str separator");
   const std::string& sep = sep_value.as_string();
   const size_t at = from_right ? s.rfind(sep) : s.find(sep);
   if (at == std::string::npos) {
-    return from_right ? Value::list({Value(""), Value(""), Value(s)}, true) : Value::list({Value(s), Value(""), Value("")}, true);
+    return from_right ? Value::list({Value(""), Value(""), Value(s)}, true)
+                      : Value::list({Value(s), Value(""), Value("")}, true);
   }
   return Value::list({Value(s.substr(0, at)), Value(sep), Value(s.substr(at + sep.size()))}, true);
 }
@@ -119,9 +127,11 @@ void no_args(const CallArgs& args, const std::string& what) { ArgBinder check(ar
 
 Value str_call_more(Interp& in, const std::string& s, std::string_view name, const CallArgs& args) {
   const std::string what = "str." + std::string(name) + "()";
-  if (name == "isdigit" || name == "isnumeric" || name == "isdecimal") return no_args(args, what), all_chars(s, is_py_digit);
+  if (name == "isdigit" || name == "isnumeric" || name == "isdecimal")
+    return no_args(args, what), all_chars(s, is_py_digit);
   if (name == "isalpha") return no_args(args, what), all_chars(s, is_py_alpha);
-  if (name == "isalnum") return no_args(args, what), all_chars(s, [](char32_t c) { return is_py_alpha(c) || is_py_digit(c); });
+  if (name == "isalnum")
+    return no_args(args, what), all_chars(s, [](char32_t c) { return is_py_alpha(c) || is_py_digit(c); });
   if (name == "isspace") return no_args(args, what), all_chars(s, is_py_space);
   if (name == "isascii") return no_args(args, what), Value(is_ascii(s));
   if (name == "islower" || name == "isupper") {
@@ -138,7 +148,10 @@ Value str_call_more(Interp& in, const std::string& s, std::string_view name, con
     return Value(s.substr(0, sign) + std::string(static_cast<size_t>(width - len), '0') + s.substr(sign));
   }
   if (name == "ljust" || name == "rjust" || name == "center") {
-    return justify(s, ArgBinder(args, what, {"width", "fillchar"}), name == "ljust" ? 'l' : name == "rjust" ? 'r' : 'c');
+    return justify(s, ArgBinder(args, what, {"width", "fillchar"}),
+                   name == "ljust"   ? 'l'
+                   : name == "rjust" ? 'r'
+                                     : 'c');
   }
   if (name == "partition" || name == "rpartition") {
     ArgBinder a(args, what, {"sep"});
@@ -148,7 +161,8 @@ Value str_call_more(Interp& in, const std::string& s, std::string_view name, con
     ArgBinder a(args, what, {"affix"});
     const std::string affix = a.get_string(0, "");
     if (name == "removeprefix") return Value(s.rfind(affix, 0) == 0 ? s.substr(affix.size()) : s);
-    const bool ends = s.size() >= affix.size() && s.compare(s.size() - affix.size(), affix.size(), affix) == 0;
+    const bool ends =
+        s.size() >= affix.size() && s.compare(s.size() - affix.size(), affix.size(), affix) == 0;
     return Value(ends ? s.substr(0, s.size() - affix.size()) : s);
   }
   fail(what + " is not supported in chat templates");
@@ -159,7 +173,9 @@ Value str_call(Interp& in, const std::string& s, std::string_view name, const Ca
   const std::string what = "str." + std::string(name) + "()";
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     ArgBinder a(args, what, {"chars"});
-    const StripSide side = name == "strip" ? StripSide::kBoth : name == "lstrip" ? StripSide::kLeft : StripSide::kRight;
+    const StripSide side = name == "strip"    ? StripSide::kBoth
+                           : name == "lstrip" ? StripSide::kLeft
+                                              : StripSide::kRight;
     if (a.get(0).is_undefined() || a.get(0).is_none()) return Value(str_strip(s, side));
     const std::u32string chars = u32(a.get(0), "strip argument");
     return Value(str_strip(s, side, &chars));
@@ -167,15 +183,27 @@ Value str_call(Interp& in, const std::string& s, std::string_view name, const Ca
   if (name == "split" || name == "rsplit") {
     ArgBinder a(args, what, {"sep", "maxsplit"});
     const int64_t maxsplit = a.get_int(1, -1);
-    if (a.get(0).is_undefined() || a.get(0).is_none()) return split_result(name == "split" ? str_split(s, nullptr, maxsplit) : str_rsplit(s, nullptr, maxsplit));
+    if (a.get(0).is_undefined() || a.get(0).is_none())
+      return split_result(name == "split" ? str_split(s, nullptr, maxsplit)
+                                          : str_rsplit(s, nullptr, maxsplit));
     if (!a.get(0).is_string()) fail(what + ": separator must be str or None, not " + type_name(a.get(0)));
     const std::string& sep = a.get(0).as_string();
     if (sep.empty()) fail(what + ": empty separator");
     return split_result(name == "split" ? str_split(s, &sep, maxsplit) : str_rsplit(s, &sep, maxsplit));
   }
-  if (name == "splitlines") return split_result(str_splitlines(s, ArgBinder(args, what, {"keepends"}).get_bool(0, false)));
-  if (name == "startswith" || name == "endswith") return affix_test(decode_utf8(s), ArgBinder(args, what, {"prefix", "start", "end"}), name == "endswith");
-  if (name == "upper" || name == "lower" || name == "casefold") return no_args(args, what), Value(name == "upper" ? str_upper(s) : str_lower(s));
+  if (name == "splitlines")
+    return split_result(str_splitlines(s, ArgBinder(args, what, {"keepends"}).get_bool(0, false)));
+  if (name == "startswith" || name == "endswith") {
+    ArgBinder a(args, what, {"prefix", "start", "end"});
+    if (!a.has(1) && !a.has(2) && a.get(0).is_string()) {  // UTF-8 affixes compare bytewise
+      const std::string& affix = a.get(0).as_string();
+      if (affix.size() > s.size()) return Value(false);
+      return Value(s.compare(name == "endswith" ? s.size() - affix.size() : 0, affix.size(), affix) == 0);
+    }
+    return affix_test(decode_utf8(s), a, name == "endswith");
+  }
+  if (name == "upper" || name == "lower" || name == "casefold")
+    return no_args(args, what), Value(name == "upper" ? str_upper(s) : str_lower(s));
   if (name == "title") return no_args(args, what), Value(str_py_title(s));
   if (name == "capitalize") return no_args(args, what), Value(str_capitalize(s));
   if (name == "swapcase") return no_args(args, what), Value(str_swapcase(s));
@@ -187,7 +215,8 @@ Value str_call(Interp& in, const std::string& s, std::string_view name, const Ca
     return Value(std::move(out));
   }
   if (name == "find" || name == "rfind" || name == "index" || name == "rindex") {
-    return find_sub(decode_utf8(s), ArgBinder(args, what, {"sub", "start", "end"}), name[0] == 'r', name.find("index") != std::string_view::npos);
+    return find_sub(decode_utf8(s), ArgBinder(args, what, {"sub", "start", "end"}), name[0] == 'r',
+                    name.find("index") != std::string_view::npos);
   }
   if (name == "count") {
     ArgBinder a(args, what, {"sub", "start", "end"});
@@ -197,7 +226,9 @@ Value str_call(Interp& in, const std::string& s, std::string_view name, const Ca
     const std::u32string_view window = std::u32string_view(cps).substr(start, end - start);
     if (sub.empty()) return Value(static_cast<int64_t>(window.size() + 1));
     int64_t n = 0;
-    for (size_t at = window.find(sub); at != std::u32string_view::npos; at = window.find(sub, at + sub.size())) ++n;
+    for (size_t at = window.find(sub); at != std::u32string_view::npos;
+         at = window.find(sub, at + sub.size()))
+      ++n;
     return Value(n);
   }
   if (name == "join") {
@@ -205,7 +236,8 @@ Value str_call(Interp& in, const std::string& s, std::string_view name, const Ca
     std::string out;
     bool first = true;
     for (const Value& item : iterate(a.get(0))) {
-      if (!item.is_string()) fail(what + ": sequence item: expected str instance, " + type_name(item) + " found");
+      if (!item.is_string())
+        fail(what + ": sequence item: expected str instance, " + type_name(item) + " found");
       if (!first) out += s;
       first = false;
       out += item.as_string();
@@ -233,12 +265,16 @@ Value dict_call(Interp& in, const Value& d, std::string_view name, const CallArg
   }
   ArgBinder a(args, what, {});
   if (name == "copy") return d;
-  if (name != "keys" && name != "values" && name != "items") fail(what + " is not supported in chat templates");
+  if (name != "keys" && name != "values" && name != "items")
+    fail(what + " is not supported in chat templates");
   std::vector<Value> out;
   for (const auto& [key, value] : items) {
-    if (name == "keys") out.push_back(key);
-    else if (name == "values") out.push_back(value);
-    else out.push_back(Value::list({key, value}, true));
+    if (name == "keys")
+      out.push_back(key);
+    else if (name == "values")
+      out.push_back(value);
+    else
+      out.push_back(Value::list({key, value}, true));
   }
   return Value::list(std::move(out));
 }
@@ -250,7 +286,9 @@ Value list_call(Interp& in, const Value& l, std::string_view name, const CallArg
   in.charge(static_cast<int64_t>(items.size()));
   if (name == "copy") return no_args(args, what), l;
   ArgBinder a(args, what, {"value"});
-  if (name == "count") return Value(static_cast<int64_t>(std::count_if(items.begin(), items.end(), [&](const Value& v) { return values_equal(v, a.get(0)); })));
+  if (name == "count")
+    return Value(static_cast<int64_t>(std::count_if(
+        items.begin(), items.end(), [&](const Value& v) { return values_equal(v, a.get(0)); })));
   for (size_t i = 0; i < items.size(); ++i) {
     if (values_equal(items[i], a.get(0))) return Value(static_cast<int64_t>(i));
   }
@@ -262,7 +300,9 @@ Value list_call(Interp& in, const Value& l, std::string_view name, const CallArg
 bool has_method(const Value& obj, std::string_view name) {
   if (obj.is_string()) return listed(kStrMethods, name);
   if (obj.is_dict()) return listed(kDictMethods, name);
-  if (obj.is_list()) return obj.as_list().is_tuple ? (name == "count" || name == "index") : listed(kListMethods, name);
+  if (obj.is_generator()) return false;
+  if (obj.is_list())
+    return obj.as_list().is_tuple ? (name == "count" || name == "index") : listed(kListMethods, name);
   return false;
 }
 
@@ -270,7 +310,7 @@ Value call_method(Interp& in, const Value& obj, std::string_view name, const Cal
   if (obj.is_string()) return str_call(in, obj.as_string(), name, args);
   if (obj.is_dict()) return dict_call(in, obj, name, args);
   if (obj.is_list()) return list_call(in, obj, name, args);
-  fail("'" + type_name(obj) + "' object has no method '" + std::string(name) + "'");
+  fail(quoted(type_name(obj)) + " object has no method " + quoted(name));
 }
 
 }  // namespace llmc::jinja

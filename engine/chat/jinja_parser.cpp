@@ -9,21 +9,61 @@ std::string join_tags(std::initializer_list<std::string_view> tags) {
   std::string out;
   for (std::string_view t : tags) {
     if (!out.empty()) out += " or ";
-    out += "'" + std::string(t) + "'";
+    out += quoted(t);
   }
   return out;
 }
 
 bool is_end_tag(std::string_view name) {
-  static constexpr std::string_view kEnds[] = {"elif", "else", "endif", "endfor", "endset", "endmacro",
-                                               "endcall", "endfilter", "endwith", "endgeneration", "endraw"};
+  static constexpr std::string_view kEnds[] = {"elif",    "else",          "endif",   "endfor",
+                                               "endset",  "endmacro",      "endcall", "endfilter",
+                                               "endwith", "endgeneration", "endraw"};
   return std::find(std::begin(kEnds), std::end(kEnds), name) != std::end(kEnds);
 }
 
 bool is_unsupported_tag(std::string_view name) {
-  static constexpr std::string_view kTags[] = {"include", "extends", "block", "import", "from", "do",
-                                               "autoescape", "trans", "pluralize", "endblock", "endautoescape"};
+  static constexpr std::string_view kTags[] = {"include",   "extends",  "block",        "import",
+                                               "from",      "do",       "autoescape",   "trans",
+                                               "pluralize", "endblock", "endautoescape"};
   return std::find(std::begin(kTags), std::end(kTags), name) != std::end(kTags);
+}
+
+bool mentions(const Expr* e, std::string_view name) {
+  if (e == nullptr) return false;
+  if (e->kind == ExprKind::kName && e->name == name) return true;
+  for (const auto& c : e->children) {
+    if (mentions(c.get(), name)) return true;
+  }
+  for (const auto& kw : e->kwargs) {
+    if (mentions(kw.second.get(), name)) return true;
+  }
+  return false;
+}
+
+bool mentions(const Body& body, std::string_view name);
+
+bool mentions(const Stmt& s, std::string_view name) {
+  if (mentions(s.expr.get(), name) || mentions(s.condition.get(), name) || mentions(s.body, name) ||
+      mentions(s.else_body, name)) {
+    return true;
+  }
+  for (const auto& [cond, body] : s.branches) {
+    if (mentions(cond.get(), name) || mentions(body, name)) return true;
+  }
+  for (const auto& d : s.defaults) {
+    if (mentions(d.get(), name)) return true;
+  }
+  for (const auto& a : s.assignments) {
+    if (mentions(a.second.get(), name)) return true;
+  }
+  return false;
+}
+
+bool mentions(const Body& body, std::string_view name) {
+  for (const auto& s : body) {
+    if (mentions(*s, name)) return true;
+  }
+  return false;
 }
 
 StmtPtr make_stmt(StmtKind kind, SourcePos pos) {
@@ -66,14 +106,22 @@ bool Parser::skip_name(std::string_view name) {
 
 std::string Parser::describe(const Token& t) const {
   switch (t.type) {
-    case TokenType::kEof: return "end of template";
-    case TokenType::kBlockEnd: return "end of statement block";
-    case TokenType::kVarEnd: return "end of print statement";
-    case TokenType::kBlockBegin: return "begin of statement block";
-    case TokenType::kVarBegin: return "begin of print statement";
-    case TokenType::kText: return "template text";
-    case TokenType::kString: return "string literal";
-    default: return "'" + t.text + "'";
+    case TokenType::kEof:
+      return "end of template";
+    case TokenType::kBlockEnd:
+      return "end of statement block";
+    case TokenType::kVarEnd:
+      return "end of print statement";
+    case TokenType::kBlockBegin:
+      return "begin of statement block";
+    case TokenType::kVarBegin:
+      return "begin of print statement";
+    case TokenType::kText:
+      return "template text";
+    case TokenType::kString:
+      return "string literal";
+    default:
+      return quoted(t.text);
   }
 }
 
@@ -99,6 +147,7 @@ void Parser::expect_block_end(std::string_view tag) {
 // Parses until `{% <end tag>` and stops on the tag's name, so the caller sees which one ended the body.
 Body Parser::parse_body(std::initializer_list<std::string_view> end_tags, std::string_view opener,
                         SourcePos opened_at) {
+  if (end_tags.size() != 0) open_blocks_.push_back({opener, opened_at, join_tags(end_tags)});
   Body body;
   while (true) {
     const Token& t = cur();
@@ -115,7 +164,8 @@ Body Parser::parse_body(std::initializer_list<std::string_view> end_tags, std::s
     } else if (t.type == TokenType::kVarBegin) {
       auto s = make_stmt(StmtKind::kOutput, next().pos);
       s->expr = parse_tuple();
-      if (cur().type != TokenType::kVarEnd) error("expected end of print statement ('}}'), got " + describe(cur()));
+      if (cur().type != TokenType::kVarEnd)
+        error("expected end of print statement ('}}'), got " + describe(cur()));
       next();
       body.push_back(std::move(s));
     } else if (t.type == TokenType::kBlockBegin) {
@@ -123,21 +173,23 @@ Body Parser::parse_body(std::initializer_list<std::string_view> end_tags, std::s
       if (name.type == TokenType::kName &&
           std::find(end_tags.begin(), end_tags.end(), name.text) != end_tags.end()) {
         next();
+        open_blocks_.pop_back();
         return body;
       }
-      next();
-      body.push_back(parse_statement());
+      body.push_back(parse_statement(next().pos));
     } else {
       error("unexpected " + describe(t));
     }
   }
 }
 
-StmtPtr Parser::parse_statement() {
+// Statements carry the position of their `{%`; errors about the tag name point at the name.
+StmtPtr Parser::parse_statement(SourcePos tag_pos) {
   NestingGuard guard(*this);
-  const SourcePos pos = cur().pos;
+  const SourcePos name_pos = cur().pos;
   if (cur().type != TokenType::kName) error("expected a tag name, got " + describe(cur()));
   const std::string tag = next().text;
+  const SourcePos pos = tag_pos;
   if (tag == "if") return parse_if(pos);
   if (tag == "for") return parse_for(pos);
   if (tag == "set") return parse_set(pos);
@@ -147,13 +199,21 @@ StmtPtr Parser::parse_statement() {
   if (tag == "with") return parse_with(pos);
   if (tag == "generation") return parse_plain_block(pos, "endgeneration");  // HF's assistant-mask marker
   if (tag == "break" || tag == "continue") {
-    if (loop_depth_ == 0) error_at("'" + tag + "' outside of a for loop", pos);
+    if (loop_depth_ == 0) error_at(quoted(tag) + " outside of a for loop", name_pos);
     expect_block_end(tag);
     return make_stmt(tag == "break" ? StmtKind::kBreak : StmtKind::kContinue, pos);
   }
-  if (is_end_tag(tag)) error_at("unexpected '" + tag + "' tag: no open block it could close", pos);
-  if (is_unsupported_tag(tag)) error_at("'" + tag + "' tags are not supported in chat templates", pos);
-  error_at("unknown tag '" + tag + "'", pos);
+  if (is_end_tag(tag)) {
+    if (open_blocks_.empty())
+      error_at("unexpected " + quoted(tag) + " tag: there is no open block it could close", name_pos);
+    const OpenBlock& open = open_blocks_.back();
+    error_at("unexpected " + quoted(tag) + " tag: the innermost open block is " + quoted(open.tag) +
+                 " (line " + std::to_string(open.pos.line) + ", column " + std::to_string(open.pos.column) +
+                 "), which expects " + open.ends,
+             name_pos);
+  }
+  if (is_unsupported_tag(tag)) error_at(quoted(tag) + " tags are not supported in chat templates", name_pos);
+  error_at("unknown tag " + quoted(tag), name_pos);
 }
 
 StmtPtr Parser::parse_if(SourcePos pos) {
@@ -195,12 +255,14 @@ StmtPtr Parser::parse_for(SourcePos pos) {
     next();
   }
   expect_block_end("endfor");
+  s->uses_loop = mentions(s->body, "loop");
   return s;
 }
 
 Target Parser::parse_assign_target(bool with_namespace, std::string_view end_name) {
   Target target;
-  if (with_namespace && cur().type == TokenType::kName && look().type == TokenType::kOp && look().text == ".") {
+  if (with_namespace && cur().type == TokenType::kName && look().type == TokenType::kOp &&
+      look().text == ".") {
     target.names.push_back(next().text);
     next();
     target.attribute = expect_name("an attribute name after '.'");
@@ -212,7 +274,8 @@ Target Parser::parse_assign_target(bool with_namespace, std::string_view end_nam
       error("expected a variable name to assign to, got " + describe(cur()));
     }
     const std::string& name = cur().text;
-    if (name == "true" || name == "false" || name == "none" || name == "True" || name == "False" || name == "None") {
+    if (name == "true" || name == "false" || name == "none" || name == "True" || name == "False" ||
+        name == "None") {
       error("cannot assign to '" + name + "'");
     }
     target.names.push_back(next().text);
@@ -248,13 +311,17 @@ void Parser::parse_signature(Stmt& stmt) {
   while (!at_op(")")) {
     if (!stmt.params.empty()) expect_op(",");
     if (at_op(")")) break;
+    const SourcePos name_pos = cur().pos;
     const std::string name = expect_name("a parameter name");
     if (std::find(stmt.params.begin(), stmt.params.end(), name) != stmt.params.end()) {
       error("duplicate parameter '" + name + "'");
     }
     ExprPtr dflt;
-    if (skip_op("=")) dflt = parse_expression();
-    else if (!stmt.defaults.empty() && stmt.defaults.back()) error("non-default parameter '" + name + "' follows a default one");
+    if (skip_op("="))
+      dflt = parse_expression();
+    else if (!stmt.defaults.empty() && stmt.defaults.back()) {
+      error_at("non-default parameter " + quoted(name) + " follows a default one", name_pos);
+    }
     stmt.params.push_back(name);
     stmt.defaults.push_back(std::move(dflt));
   }

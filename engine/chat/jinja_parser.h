@@ -49,8 +49,9 @@ class Parser {
   std::string describe(const Token& t) const;
 
   // Statements (jinja_parser.cpp).
-  Body parse_body(std::initializer_list<std::string_view> end_tags, std::string_view opener, SourcePos opened_at);
-  StmtPtr parse_statement();
+  Body parse_body(std::initializer_list<std::string_view> end_tags, std::string_view opener,
+                  SourcePos opened_at);
+  StmtPtr parse_statement(SourcePos tag_pos);
   StmtPtr parse_if(SourcePos pos);
   StmtPtr parse_for(SourcePos pos);
   StmtPtr parse_set(SourcePos pos);
@@ -90,6 +91,12 @@ class Parser {
   size_t i_ = 0;
   int nesting_ = 0;
   int loop_depth_ = 0;  // for break/continue; reset inside macro bodies
+  struct OpenBlock {
+    std::string_view tag;
+    SourcePos pos;
+    std::string ends;  // "'endfor' or 'else'"
+  };
+  std::vector<OpenBlock> open_blocks_;  // innermost last; names the block a stray end tag fails to close
 };
 
 // Counts recursion in the parser; fails past kMaxNesting.

@@ -24,7 +24,8 @@ ExprPtr Parser::finish(ExprPtr node) {
   for (const auto& kw : node->kwargs) depth = std::max(depth, kw.second->depth);
   node->depth = depth + 1;
   if (node->depth > kMaxExprDepth) {
-    error_at("expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)", node->pos);
+    error_at("expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)",
+             node->pos);
   }
   return node;
 }
@@ -85,7 +86,8 @@ ExprPtr Parser::parse_compare() {
   auto node = std::make_unique<Expr>();
   while (true) {
     static constexpr std::string_view kOps[] = {"==", "!=", "<", "<=", ">", ">="};
-    if (cur().type == TokenType::kOp && std::find(std::begin(kOps), std::end(kOps), cur().text) != std::end(kOps)) {
+    if (cur().type == TokenType::kOp &&
+        std::find(std::begin(kOps), std::end(kOps), cur().text) != std::end(kOps)) {
       node->ops.push_back(next().text);
     } else if (at_name("in")) {
       next();
@@ -194,8 +196,10 @@ ExprPtr Parser::parse_primary() {
       while (cur().type == TokenType::kString) s += next().text;
       return literal(Value(std::move(s)));
     }
-    case TokenType::kInt: return next(), literal(Value(t.int_value));
-    case TokenType::kFloat: return next(), literal(Value(t.float_value));
+    case TokenType::kInt:
+      return next(), literal(Value(t.int_value));
+    case TokenType::kFloat:
+      return next(), literal(Value(t.float_value));
     case TokenType::kOp:
       if (t.text == "(") {
         next();
@@ -206,26 +210,33 @@ ExprPtr Parser::parse_primary() {
       if (t.text == "[") return parse_list();
       if (t.text == "{") return parse_dict();
       break;
-    default: break;
+    default:
+      break;
   }
   error("unexpected " + describe(t) + ", expected an expression");
 }
 
-ExprPtr Parser::parse_tuple(bool with_condexpr, std::initializer_list<std::string_view> extra_end, bool explicit_parens) {
+ExprPtr Parser::parse_tuple(bool with_condexpr, std::initializer_list<std::string_view> extra_end,
+                            bool explicit_parens) {
   const SourcePos pos = cur().pos;
   std::vector<ExprPtr> items;
   bool is_tuple = false;
   auto at_end = [&] {
     const Token& t = cur();
-    if (t.type == TokenType::kVarEnd || t.type == TokenType::kBlockEnd || (t.type == TokenType::kOp && t.text == ")")) return true;
-    return t.type == TokenType::kName && std::find(extra_end.begin(), extra_end.end(), t.text) != extra_end.end();
+    if (t.type == TokenType::kVarEnd || t.type == TokenType::kBlockEnd ||
+        (t.type == TokenType::kOp && t.text == ")"))
+      return true;
+    return t.type == TokenType::kName &&
+           std::find(extra_end.begin(), extra_end.end(), t.text) != extra_end.end();
   };
   while (true) {
     if (!items.empty()) expect_op(",");
     if (at_end()) break;
     items.push_back(parse_expression(with_condexpr));
-    if (at_op(",")) is_tuple = true;
-    else break;
+    if (at_op(","))
+      is_tuple = true;
+    else
+      break;
   }
   if (!is_tuple) {
     if (!items.empty()) return std::move(items[0]);
@@ -262,18 +273,25 @@ ExprPtr Parser::parse_dict() {
 
 ExprPtr Parser::parse_postfix(ExprPtr node) {
   while (true) {
-    if (at_op(".") || at_op("[")) node = parse_subscript(std::move(node));
-    else if (at_op("(")) node = parse_call(std::move(node));
-    else return node;
+    if (at_op(".") || at_op("["))
+      node = parse_subscript(std::move(node));
+    else if (at_op("("))
+      node = parse_call(std::move(node));
+    else
+      return node;
   }
 }
 
 ExprPtr Parser::parse_filter_expr(ExprPtr node) {
   while (true) {
-    if (at_op("|")) node = parse_filter(std::move(node), false);
-    else if (at_name("is")) node = parse_test(std::move(node));
-    else if (at_op("(")) node = parse_call(std::move(node));
-    else return node;
+    if (at_op("|"))
+      node = parse_filter(std::move(node), false);
+    else if (at_name("is"))
+      node = parse_test(std::move(node));
+    else if (at_op("("))
+      node = parse_call(std::move(node));
+    else
+      return node;
   }
 }
 
@@ -363,7 +381,8 @@ ExprPtr Parser::parse_filter(ExprPtr node, bool start_inline) {
     e->filter = find_filter(name);
     if (e->filter == nullptr) {
       error_at(is_unsupported_filter(name) ? "filter '" + name + "' is not supported"
-                                           : "no filter named '" + name + "'", pos);
+                                           : "no filter named '" + name + "'",
+               pos);
     }
     e->children.push_back(std::move(node));
     if (at_op("(")) parse_call_args(*e);
@@ -384,8 +403,9 @@ ExprPtr Parser::parse_test(ExprPtr node) {
   if (e->test == nullptr) error_at("no test named '" + e->name + "'", pos);
   e->children.push_back(std::move(node));
   const Token& t = cur();
-  const bool arg_start = t.type == TokenType::kName || t.type == TokenType::kString || t.type == TokenType::kInt ||
-                         t.type == TokenType::kFloat || (t.type == TokenType::kOp && (t.text == "[" || t.text == "{"));
+  const bool arg_start = t.type == TokenType::kName || t.type == TokenType::kString ||
+                         t.type == TokenType::kInt || t.type == TokenType::kFloat ||
+                         (t.type == TokenType::kOp && (t.text == "[" || t.text == "{"));
   if (at_op("(")) {
     parse_call_args(*e);
   } else if (arg_start && !at_name("else") && !at_name("or") && !at_name("and")) {

@@ -72,10 +72,18 @@ std::string format_integer(int64_t v, const Spec& spec) {
   int base = 10;
   std::string prefix;
   switch (spec.type) {
-    case 'x': case 'X': base = 16, prefix = spec.alternate ? (spec.type == 'x' ? "0x" : "0X") : ""; break;
-    case 'o': base = 8, prefix = spec.alternate ? "0o" : ""; break;
-    case 'b': base = 2, prefix = spec.alternate ? "0b" : ""; break;
-    default: break;
+    case 'x':
+    case 'X':
+      base = 16, prefix = spec.alternate ? (spec.type == 'x' ? "0x" : "0X") : "";
+      break;
+    case 'o':
+      base = 8, prefix = spec.alternate ? "0o" : "";
+      break;
+    case 'b':
+      base = 2, prefix = spec.alternate ? "0b" : "";
+      break;
+    default:
+      break;
   }
   auto res = std::to_chars(buf, buf + sizeof(buf), mag, base);
   std::string digits(buf, res.ptr);
@@ -119,7 +127,8 @@ std::string format_floating(double v, const Spec& spec) {
 std::string format_value(const Value& v, Spec& spec, bool printf_style) {
   const char t = spec.type;
   if (t == 's' || (t == 0 && !v.is_number())) {
-    if (!printf_style && !v.is_string() && !v.is_number() && (spec.width || spec.precision >= 0 || spec.align)) {
+    if (!printf_style && !v.is_string() && !v.is_number() &&
+        (spec.width || spec.precision >= 0 || spec.align)) {
       fail("unsupported format string passed to " + type_name(v) + ".__format__");
     }
     std::string s = to_str(v);
@@ -137,8 +146,10 @@ std::string format_value(const Value& v, Spec& spec, bool printf_style) {
   if (!v.is_number()) fail(std::string("%") + t + " format: a real number is required, not " + type_name(v));
   const bool int_type = t == 'd' || t == 'i' || t == 'u' || t == 'x' || t == 'X' || t == 'o' || t == 'b';
   if (int_type || (t == 0 && v.is_int())) {
-    if (!v.is_int() && !printf_style) fail(std::string("Unknown format code '") + t + "' for object of type 'float'");
-    if (!v.is_int() && (t == 'x' || t == 'X' || t == 'o')) fail(std::string("%") + t + " format: an integer is required, not float");
+    if (!v.is_int() && !printf_style)
+      fail(std::string("Unknown format code '") + t + "' for object of type 'float'");
+    if (!v.is_int() && (t == 'x' || t == 'X' || t == 'o'))
+      fail(std::string("%") + t + " format: an integer is required, not float");
     const double d = v.as_double();
     if (!v.is_int() && !(std::isfinite(d) && std::fabs(d) < 9.2e18)) fail("cannot convert float to integer");
     const int64_t i = v.is_int() ? v.as_int() : static_cast<int64_t>(std::trunc(d));
@@ -154,10 +165,11 @@ std::string format_value(const Value& v, Spec& spec, bool printf_style) {
   return format_floating(v.as_double(), spec);
 }
 
-std::string finish(std::string body, Spec& spec, const Value& v) {
+// printf right-aligns everything by default; str.format left-aligns all but numbers.
+std::string finish(std::string body, Spec& spec, const Value& v, bool printf_style) {
   const bool numeric = v.is_number() && spec.type != 's' && spec.type != 'r';
   if (spec.zero && numeric && !spec.align) spec.fill = '0', spec.align = '=';
-  return pad(std::move(body), spec, numeric ? '>' : '<');
+  return pad(std::move(body), spec, numeric || printf_style ? '>' : '<');
 }
 
 int parse_number(std::string_view s, size_t& i) {
@@ -184,7 +196,7 @@ std::string format_float(double v) {
   const int exp = std::atoi(sci.c_str() + e_pos + 1);
   std::string digits = sci.substr(0, e_pos);
   if (digits.size() > 1) digits.erase(1, 1);  // drop the '.'
-  if (exp < -4 || exp >= 16) {  // CPython's repr switches to exponent form outside [1e-4, 1e16)
+  if (exp < -4 || exp >= 16) {                // CPython's repr switches to exponent form outside [1e-4, 1e16)
     std::string mantissa = digits.substr(0, 1);
     if (digits.size() > 1) mantissa += "." + digits.substr(1);
     char ebuf[16];
@@ -216,9 +228,12 @@ std::string repr_string(std::string_view s) {
       append_utf8(out, c);
     } else {
       char buf[16];
-      if (c < 0x100) std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(c));
-      else if (c < 0x10000) std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-      else std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(c));
+      if (c < 0x100)
+        std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(c));
+      else if (c < 0x10000)
+        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+      else
+        std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(c));
       out += buf;
     }
   }
@@ -229,8 +244,10 @@ std::string repr_string(std::string_view s) {
 std::string percent_format(std::string_view fmt, const Value& args) {
   std::vector<Value> values;
   const bool mapping = args.is_dict();
-  if (args.is_list() && args.as_list().is_tuple) values = args.as_list().items;
-  else values.push_back(args);
+  if (args.is_list() && args.as_list().is_tuple)
+    values = args.as_list().items;
+  else
+    values.push_back(args);
   size_t next = 0;
   bool used_mapping = false;
   auto take = [&]() -> const Value& {
@@ -252,22 +269,31 @@ std::string percent_format(std::string_view fmt, const Value& args) {
       if (close == std::string_view::npos) fail("incomplete format key");
       if (!mapping) fail("format requires a mapping");
       keyed = args.as_dict().find(fmt.substr(i + 1, close - i - 1));
-      if (keyed == nullptr) fail("format key '" + std::string(fmt.substr(i + 1, close - i - 1)) + "' not found");
+      if (keyed == nullptr)
+        fail("format key '" + std::string(fmt.substr(i + 1, close - i - 1)) + "' not found");
       used_mapping = true;
       i = close + 1;
     }
     for (; i < fmt.size() && std::string_view("-+ #0").find(fmt[i]) != std::string_view::npos; ++i) {
-      if (fmt[i] == '-') spec.align = '<';
-      else if (fmt[i] == '+' || (fmt[i] == ' ' && spec.sign != '+')) spec.sign = fmt[i];
-      else if (fmt[i] == '#') spec.alternate = true;
-      else spec.zero = true;
+      if (fmt[i] == '-')
+        spec.align = '<';
+      else if (fmt[i] == '+' || (fmt[i] == ' ' && spec.sign != '+'))
+        spec.sign = fmt[i];
+      else if (fmt[i] == '#')
+        spec.alternate = true;
+      else
+        spec.zero = true;
     }
-    if (i < fmt.size() && fmt[i] == '*') spec.width = static_cast<int>(take().as_int()), ++i;
-    else spec.width = parse_number(fmt, i);
+    if (i < fmt.size() && fmt[i] == '*')
+      spec.width = static_cast<int>(take().as_int()), ++i;
+    else
+      spec.width = parse_number(fmt, i);
     if (i < fmt.size() && fmt[i] == '.') {
       ++i;
-      if (i < fmt.size() && fmt[i] == '*') spec.precision = static_cast<int>(take().as_int()), ++i;
-      else spec.precision = parse_number(fmt, i);
+      if (i < fmt.size() && fmt[i] == '*')
+        spec.precision = static_cast<int>(take().as_int()), ++i;
+      else
+        spec.precision = parse_number(fmt, i);
     }
     if (i >= fmt.size()) fail("incomplete format");
     const char type = fmt[i++];
@@ -282,7 +308,7 @@ std::string percent_format(std::string_view fmt, const Value& args) {
     const Value& v = keyed ? *keyed : take();
     if (spec.align == '<') spec.zero = false;
     std::string body = format_value(v, spec, true);
-    out += finish(std::move(body), spec, v);
+    out += finish(std::move(body), spec, v, true);
   }
   if (!used_mapping && next < values.size() && !(mapping && next == 0)) {
     fail("not all arguments converted during string formatting");
@@ -295,8 +321,10 @@ std::string format_with_spec(const Value& v, std::string_view text) {
   Spec spec;
   size_t i = 0;
   auto is_align = [](char c) { return c == '<' || c == '>' || c == '^' || c == '='; };
-  if (text.size() >= 2 && is_align(text[1])) spec.fill = text[0], spec.align = text[1], i = 2;
-  else if (!text.empty() && is_align(text[0])) spec.align = text[0], i = 1;
+  if (text.size() >= 2 && is_align(text[1]))
+    spec.fill = text[0], spec.align = text[1], i = 2;
+  else if (!text.empty() && is_align(text[0]))
+    spec.align = text[0], i = 1;
   if (i < text.size() && (text[i] == '+' || text[i] == '-' || text[i] == ' ')) spec.sign = text[i++];
   if (i < text.size() && text[i] == '#') spec.alternate = true, ++i;
   if (i < text.size() && text[i] == '0') spec.zero = true, ++i;
@@ -307,7 +335,7 @@ std::string format_with_spec(const Value& v, std::string_view text) {
   if (i != text.size()) fail("invalid format specifier '" + std::string(text) + "'");
   if (spec.type == 'n') spec.type = 0;
   std::string body = format_value(v, spec, false);
-  return finish(std::move(body), spec, v);
+  return finish(std::move(body), spec, v, false);
 }
 
 std::string str_format(std::string_view fmt, const CallArgs& args) {
@@ -316,12 +344,24 @@ std::string str_format(std::string_view fmt, const CallArgs& args) {
   size_t i = 0;
   while (i < fmt.size()) {
     const char c = fmt[i];
-    if (c == '}' ) {
-      if (i + 1 < fmt.size() && fmt[i + 1] == '}') { out.push_back('}'); i += 2; continue; }
+    if (c == '}') {
+      if (i + 1 < fmt.size() && fmt[i + 1] == '}') {
+        out.push_back('}');
+        i += 2;
+        continue;
+      }
       fail("Single '}' encountered in format string");
     }
-    if (c != '{') { out.push_back(c); ++i; continue; }
-    if (i + 1 < fmt.size() && fmt[i + 1] == '{') { out.push_back('{'); i += 2; continue; }
+    if (c != '{') {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (i + 1 < fmt.size() && fmt[i + 1] == '{') {
+      out.push_back('{');
+      i += 2;
+      continue;
+    }
     const size_t close = fmt.find('}', i);
     if (close == std::string_view::npos) fail("Single '{' encountered in format string");
     std::string_view field = fmt.substr(i + 1, close - i - 1);
@@ -338,8 +378,12 @@ std::string str_format(std::string_view fmt, const CallArgs& args) {
     const Value* value = nullptr;
     if (field.empty() || std::isdigit(static_cast<unsigned char>(field[0]))) {
       size_t index = auto_index++;
-      if (!field.empty()) { size_t p = 0; index = static_cast<size_t>(parse_number(field, p)); }
-      if (index >= args.positional.size()) fail("Replacement index " + std::to_string(index) + " out of range for positional args tuple");
+      if (!field.empty()) {
+        size_t p = 0;
+        index = static_cast<size_t>(parse_number(field, p));
+      }
+      if (index >= args.positional.size())
+        fail("Replacement index " + std::to_string(index) + " out of range for positional args tuple");
       value = &args.positional[index];
     } else {
       for (const auto& [name, v] : args.named) {
@@ -347,10 +391,14 @@ std::string str_format(std::string_view fmt, const CallArgs& args) {
       }
       if (value == nullptr) fail("format string field '" + std::string(field) + "' was not given");
     }
-    if (conversion == 'r' || conversion == 'a') out += format_with_spec(Value(to_repr(*value)), spec);
-    else if (conversion == 's') out += format_with_spec(Value(to_str(*value)), spec);
-    else if (conversion != 0) fail(std::string("Unknown conversion specifier ") + conversion);
-    else out += format_with_spec(*value, spec);
+    if (conversion == 'r' || conversion == 'a')
+      out += format_with_spec(Value(to_repr(*value)), spec);
+    else if (conversion == 's')
+      out += format_with_spec(Value(to_str(*value)), spec);
+    else if (conversion != 0)
+      fail(std::string("Unknown conversion specifier ") + conversion);
+    else
+      out += format_with_spec(*value, spec);
   }
   return out;
 }

@@ -9,7 +9,7 @@
 
 namespace llmc::jinja {
 
-std::string format_float(double v);        // repr(float): "1.0", "1e+16", "0.30000000000000004"
+std::string format_float(double v);           // repr(float): "1.0", "1e+16", "0.30000000000000004"
 std::string repr_string(std::string_view s);  // repr(str): quotes and escapes as CPython
 
 // `fmt % args` (printf style). args is a tuple for several values, a dict for %(name)s, else one value.

@@ -48,9 +48,7 @@ char32_t next_code_point(std::string_view s, size_t& i) {
   return cp;
 }
 
-utf8proc_category_t category(char32_t c) {
-  return utf8proc_category(static_cast<utf8proc_int32_t>(c));
-}
+utf8proc_category_t category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
 
 template <typename Fn>
 std::string map_chars(std::string_view s, Fn fn) {
@@ -176,7 +174,8 @@ std::string str_py_title(std::string_view s) {
   bool previous_cased = false;
   return map_chars(s, [&previous_cased](char32_t c) {
     const auto cat = category(c);
-    const bool cased = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT;
+    const bool cased =
+        cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT;
     const char32_t out =
         previous_cased ? py_lower(c) : static_cast<char32_t>(utf8proc_totitle(static_cast<int32_t>(c)));
     previous_cased = cased;
@@ -184,16 +183,28 @@ std::string str_py_title(std::string_view s) {
   });
 }
 
+// Walks in from both ends one code point at a time, so long strings are not decoded as a whole.
 std::string str_strip(std::string_view s, StripSide side, const std::u32string* chars) {
-  const std::u32string cps = decode_utf8(s);
-  size_t begin = 0, end = cps.size();
+  size_t begin = 0, end = s.size();
   if (side != StripSide::kRight) {
-    while (begin < end && in_set(cps[begin], chars)) ++begin;
+    while (begin < end) {
+      size_t next = begin;
+      if (!in_set(next_code_point(s, next), chars)) break;
+      begin = next;
+    }
   }
   if (side != StripSide::kLeft) {
-    while (end > begin && in_set(cps[end - 1], chars)) --end;
+    while (end > begin) {
+      size_t start = end - 1;  // back to the lead byte of the last sequence (at most 3 continuation bytes)
+      while (start > begin && end - start < 4 && is_cont(static_cast<unsigned char>(s[start]))) --start;
+      size_t probe = start;
+      const char32_t c = next_code_point(s, probe);
+      // An invalid tail byte stands for itself (an escape), which is never whitespace: stop there.
+      if (probe != end || !in_set(c, chars)) break;
+      end = start;
+    }
   }
-  return encode_utf8(std::u32string_view(cps).substr(begin, end - begin));
+  return std::string(s.substr(begin, end - begin));
 }
 
 std::vector<std::string> str_split(std::string_view s, const std::string* sep, int64_t maxsplit) {

@@ -96,6 +96,15 @@ Value Value::list(std::vector<Value> items, bool is_tuple) {
   return v;
 }
 
+Value Value::generator(std::vector<Value> items) {
+  Value v;
+  v.kind_ = Kind::kList;
+  v.ptr_ = share(ListData{std::move(items), false, true});
+  return v;
+}
+
+bool Value::is_generator() const { return kind_ == Kind::kList && as_list().is_generator; }
+
 Value Value::dict(DictData data) {
   Value v;
   v.kind_ = Kind::kDict;
@@ -128,24 +137,35 @@ const CallableData& Value::as_callable() const { return *static_cast<const Calla
 bool truthy(const Value& v) {
   switch (v.kind()) {
     case Kind::kUndefined:
-    case Kind::kNone: return false;
-    case Kind::kBool: return v.as_bool();
-    case Kind::kInt: return v.as_int() != 0;
-    case Kind::kFloat: return v.as_double() != 0.0;
-    case Kind::kString: return !v.as_string().empty();
-    case Kind::kList: return !v.as_list().items.empty();
-    case Kind::kDict: return !v.as_dict().items.empty();
-    default: return true;
+    case Kind::kNone:
+      return false;
+    case Kind::kBool:
+      return v.as_bool();
+    case Kind::kInt:
+      return v.as_int() != 0;
+    case Kind::kFloat:
+      return v.as_double() != 0.0;
+    case Kind::kString:
+      return !v.as_string().empty();
+    case Kind::kList:
+      return v.as_list().is_generator || !v.as_list().items.empty();
+    case Kind::kDict:
+      return !v.as_dict().items.empty();
+    default:
+      return true;
   }
 }
 
 bool values_equal(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) return number_equal(a, b);
   if (a.kind() != b.kind()) return false;
+  if (a.is_generator() || b.is_generator()) return a.identity() == b.identity();
   switch (a.kind()) {
     case Kind::kUndefined:
-    case Kind::kNone: return true;
-    case Kind::kString: return a.as_string() == b.as_string();
+    case Kind::kNone:
+      return true;
+    case Kind::kString:
+      return a.as_string() == b.as_string();
     case Kind::kList: {
       const ListData& x = a.as_list();
       const ListData& y = b.as_list();
@@ -155,8 +175,10 @@ bool values_equal(const Value& a, const Value& b) {
       }
       return true;
     }
-    case Kind::kDict: return dict_equal(a.as_dict(), b.as_dict());
-    default: return a.identity() == b.identity();
+    case Kind::kDict:
+      return dict_equal(a.as_dict(), b.as_dict());
+    default:
+      return a.identity() == b.identity();
   }
 }
 
@@ -170,7 +192,8 @@ int compare_values(const Value& a, const Value& b) {
     const int c = a.as_string().compare(b.as_string());  // UTF-8 byte order is code-point order
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
-  if (a.is_list() && b.is_list() && a.as_list().is_tuple == b.as_list().is_tuple) {
+  if (a.is_list() && b.is_list() && a.as_list().is_tuple == b.as_list().is_tuple && !a.is_generator() &&
+      !b.is_generator()) {
     const auto& x = a.as_list().items;
     const auto& y = b.as_list().items;
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
@@ -185,51 +208,75 @@ int compare_values(const Value& a, const Value& b) {
 
 std::string to_str(const Value& v) {
   switch (v.kind()) {
-    case Kind::kUndefined: return "";
-    case Kind::kString: return v.as_string();
+    case Kind::kUndefined:
+      return "";
+    case Kind::kString:
+      return v.as_string();
     case Kind::kObject: {
       const ObjectData& o = v.as_object();
       return o.is_namespace ? "<Namespace " + repr_dict(o.attrs) + ">" : "<" + o.type_name + ">";
     }
-    default: return to_repr(v);
+    default:
+      return to_repr(v);
   }
 }
 
 std::string to_repr(const Value& v) {
   switch (v.kind()) {
-    case Kind::kUndefined: return "Undefined";
-    case Kind::kNone: return "None";
-    case Kind::kBool: return v.as_bool() ? "True" : "False";
-    case Kind::kInt: return std::to_string(v.as_int());
-    case Kind::kFloat: return format_float(v.as_double());
-    case Kind::kString: return repr_string(v.as_string());
-    case Kind::kList: return repr_sequence(v.as_list());
-    case Kind::kDict: return repr_dict(v.as_dict());
-    case Kind::kObject: return to_str(v);
-    case Kind::kCallable: return "<" + v.as_callable().name + ">";
+    case Kind::kUndefined:
+      return "Undefined";
+    case Kind::kNone:
+      return "None";
+    case Kind::kBool:
+      return v.as_bool() ? "True" : "False";
+    case Kind::kInt:
+      return std::to_string(v.as_int());
+    case Kind::kFloat:
+      return format_float(v.as_double());
+    case Kind::kString:
+      return repr_string(v.as_string());
+    case Kind::kList:
+      return v.is_generator() ? "<generator object>" : repr_sequence(v.as_list());
+    case Kind::kDict:
+      return repr_dict(v.as_dict());
+    case Kind::kObject:
+      return to_str(v);
+    case Kind::kCallable:
+      return "<" + v.as_callable().name + ">";
   }
   return "";
 }
 
 std::string type_name(const Value& v) {
   switch (v.kind()) {
-    case Kind::kUndefined: return "Undefined";
-    case Kind::kNone: return "NoneType";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float";
-    case Kind::kString: return "str";
-    case Kind::kList: return v.as_list().is_tuple ? "tuple" : "list";
-    case Kind::kDict: return "dict";
-    case Kind::kObject: return v.as_object().type_name;
-    case Kind::kCallable: return "function";
+    case Kind::kUndefined:
+      return "Undefined";
+    case Kind::kNone:
+      return "NoneType";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kString:
+      return "str";
+    case Kind::kList:
+      return v.is_generator() ? "generator" : v.as_list().is_tuple ? "tuple" : "list";
+    case Kind::kDict:
+      return "dict";
+    case Kind::kObject:
+      return v.as_object().type_name;
+    case Kind::kCallable:
+      return "function";
   }
   return "object";
 }
 
 bool contains(const Value& container, const Value& item) {
   switch (container.kind()) {
-    case Kind::kUndefined: return false;
+    case Kind::kUndefined:
+      return false;
     case Kind::kString:
       if (!item.is_string()) fail("'in <string>' requires string as left operand, not " + type_name(item));
       return container.as_string().find(item.as_string()) != std::string::npos;
@@ -238,8 +285,11 @@ bool contains(const Value& container, const Value& item) {
         if (values_equal(v, item)) return true;
       }
       return false;
-    case Kind::kDict: return container.as_dict().find(item) != nullptr;
-    default: fail("argument of type '" + type_name(container) + "' is not iterable");
+    case Kind::kDict:
+      if (item.is_list() || item.is_dict()) fail("unhashable type: " + quoted(type_name(item)));
+      return container.as_dict().find(item) != nullptr;
+    default:
+      fail("argument of type '" + type_name(container) + "' is not iterable");
   }
 }
 
@@ -250,10 +300,21 @@ void fail_undefined(const Value& v) {
 
 void fail(const std::string& message) { throw TemplateError(message); }
 
+std::string quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('\'');
+  out.append(text);
+  out.push_back('\'');
+  return out;
+}
+
 std::vector<Value> iterate(const Value& v) {
   switch (v.kind()) {
-    case Kind::kUndefined: return {};
-    case Kind::kList: return v.as_list().items;
+    case Kind::kUndefined:
+      return {};
+    case Kind::kList:
+      return v.as_list().items;
     case Kind::kDict: {
       std::vector<Value> keys;
       keys.reserve(v.as_dict().items.size());
@@ -269,7 +330,8 @@ std::vector<Value> iterate(const Value& v) {
       }
       return chars;
     }
-    default: fail("'" + type_name(v) + "' object is not iterable");
+    default:
+      fail(quoted(type_name(v)) + " object is not iterable");
   }
 }
 

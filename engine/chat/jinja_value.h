@@ -35,6 +35,9 @@ struct CallArgs;
 struct ListData {
   std::vector<Value> items;
   bool is_tuple = false;
+  // What Jinja's map/select/unique/items/batch/reverse return: an iterator, always true, with no len()
+  // and no indexing. Kept materialised here, but it behaves (and fails) as the generator would.
+  bool is_generator = false;
 };
 
 // Insertion-ordered like a Python dict; lookups are linear, which suits the small dicts of chat messages.
@@ -61,7 +64,18 @@ struct CallableData {
   NativeFn fn;
 };
 
-enum class Kind : uint8_t { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kObject, kCallable };
+enum class Kind : uint8_t {
+  kUndefined,
+  kNone,
+  kBool,
+  kInt,
+  kFloat,
+  kString,
+  kList,
+  kDict,
+  kObject,
+  kCallable
+};
 
 class Value {
  public:
@@ -76,6 +90,7 @@ class Value {
   static Value undefined(std::string hint);
   static Value none();
   static Value list(std::vector<Value> items, bool is_tuple = false);
+  static Value generator(std::vector<Value> items);
   static Value dict(DictData data);
   static Value object(std::shared_ptr<ObjectData> data);
   static Value callable(std::string name, NativeFn fn);
@@ -86,7 +101,8 @@ class Value {
   bool is_string() const { return kind_ == Kind::kString; }
   bool is_int() const { return kind_ == Kind::kInt || kind_ == Kind::kBool; }  // Python: bool is an int
   bool is_number() const { return is_int() || kind_ == Kind::kFloat; }
-  bool is_list() const { return kind_ == Kind::kList; }  // lists and tuples
+  bool is_list() const { return kind_ == Kind::kList; }  // lists, tuples and generators
+  bool is_generator() const;
   bool is_dict() const { return kind_ == Kind::kDict; }
 
   bool as_bool() const { return num_.b; }
@@ -112,11 +128,14 @@ class Value {
 // Python semantics, each failing with TemplateError where Python raises TypeError.
 bool truthy(const Value& v);
 bool values_equal(const Value& a, const Value& b);
-int compare_values(const Value& a, const Value& b);  // <0, 0, >0; errors on unorderable types
-std::string to_str(const Value& v);                  // str(v); undefined prints as ""
-std::string to_repr(const Value& v);                 // repr(v)
-std::string type_name(const Value& v);               // "str", "int", "NoneType", "dict", ...
+int compare_values(const Value& a, const Value& b);        // <0, 0, >0; errors on unorderable types
+std::string to_str(const Value& v);                        // str(v); undefined prints as ""
+std::string to_repr(const Value& v);                       // repr(v)
+std::string type_name(const Value& v);                     // "str", "int", "NoneType", "dict", ...
 bool contains(const Value& container, const Value& item);  // `item in container`
+
+// 'text' in single quotes, for messages. (Built by appending: GCC 12 warns falsely on "'" + string.)
+std::string quoted(std::string_view text);
 
 // Fails with the undefined's hint; used wherever Jinja's Undefined raises.
 [[noreturn]] void fail_undefined(const Value& v);
