@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/head/engine_test_util.h"
+#include "tests/unit/head/scheduler_harness.h"
 
 namespace llmc::test {
 namespace {
@@ -143,7 +144,7 @@ uint64_t splitmix64_output(uint64_t seed, int i) {
 }
 
 TEST_F(EngineTest, NChildrenStreamIndependentlyUnderOneRequest) {
-  make(config(), 32, scripted(9, {{1, letters("abSTOP")}, {2, letters("xyz")}}));
+  make(config(), 32, scripted(9, {{1, letters("abc")}, {2, letters("xyz")}}));
   GenerationRequest r = request({20, 21, 22, 23, 24, 25, 26, 27, 28}, 3);
   r.sampling.n = 2;
   r.sampling.stop = {"b"};
