@@ -18,6 +18,8 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
       ("allow-cross-node-tp", po::bool_switch(&o.cluster.allow_cross_node_tp), "allow a tensor-parallel group to span nodes")
       ("worker-timeout", po::value(&o.worker_timeout_s)->default_value(5), "seconds of silence before a rank is declared dead")
       ("step-timeout", po::value(&o.step_timeout_s)->default_value(300), "seconds one step may take before the engine fails")
+      ("handshake-timeout", po::value(&o.handshake_timeout_s)->default_value(60),
+       "seconds for every worker to connect to the head's control plane")
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")
       ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0), "longest prompt + output (0: the model's)")
@@ -38,6 +40,8 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
 void finish_engine_options(EngineOptions& o) {
   o.worker.kv_cache_bytes = static_cast<int64_t>(o.kv_cache_gib * (1 << 30));
   o.cluster.worker_timeout = std::chrono::seconds(o.worker_timeout_s);
+  o.cluster.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
+  LLMC_CHECK(o.handshake_timeout_s >= 1) << "--handshake-timeout must be positive";
   LLMC_CHECK(o.worker_timeout_s >= 2) << "--worker-timeout must be at least 2 seconds";
   LLMC_CHECK(o.step_timeout_s >= 1) << "--step-timeout must be positive";
   o.cluster.layer_partition.clear();

@@ -18,6 +18,7 @@ struct EngineOptions {
   std::string layer_partition;  // "2,3"
   int worker_timeout_s = 5;
   int step_timeout_s = 300;
+  int handshake_timeout_s = 60;
   double kv_cache_gib = 2.0;
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;

@@ -12,6 +12,8 @@
 #include "runtime/cluster/cluster.h"
 #include "runtime/comm/mpi_session.h"
 #include "runtime/head/engine_loop.h"
+#include "runtime/head/http/served_model.h"
+#include "runtime/head/http/text_stream_adapter.h"
 #include "runtime/head/offline_generation.h"
 
 namespace llmc {
@@ -20,15 +22,39 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::vector<OfflineRequest> read_requests(const std::string& input, const GenerationConfig& generation) {
+// Text prompts are tokenized as the completions API does (with the tokenizer's special tokens); chat
+// messages are rendered with the model's template (add_generation_prompt unless the line says otherwise)
+// and the rendering tokenized as it stands.
+PromptEncoder make_prompt_encoder(std::shared_ptr<const ServedModel> model) {
+  if (!model->tokenizer) return nullptr;
+  return [model](const nlohmann::json& line) {
+    if (line.contains("prompt")) {
+      LLMC_CHECK(line["prompt"].is_string()) << "'prompt' must be a string";
+      return model->tokenizer->encode(line["prompt"].get<std::string>(), true);
+    }
+    LLMC_CHECK(model->chat_template) << "'messages' needs a chat template, and the model has none";
+    const auto messages = nlohmann::ordered_json::parse(line["messages"].dump());
+    LLMC_CHECK(messages.is_array() && !messages.empty()) << "'messages' must be a non-empty list";
+    const bool add_generation_prompt = line.value("add_generation_prompt", true);
+    auto extra = line.contains("chat_template_kwargs") ? nlohmann::ordered_json::parse(line["chat_template_kwargs"].dump())
+                                                       : nlohmann::ordered_json::object();
+    const std::string rendered = model->chat_template->render(
+        chat_template_variables(*model->chat_source, messages, add_generation_prompt, extra));
+    return model->tokenizer->encode(rendered, false);
+  };
+}
+
+std::vector<OfflineRequest> read_requests(const std::string& input, const GenerationConfig& generation,
+                                          const ServedModel& model) {
   std::ifstream file;
   if (input != "-") {
     file.open(input);
     LLMC_CHECK(file.good()) << input << ": cannot open the input file";
   }
-  std::vector<OfflineRequest> requests =
-      parse_offline_requests(input == "-" ? std::cin : file, input == "-" ? "stdin" : input, generation, nullptr);
-  for (OfflineRequest& r : requests) r.request.detokenize = false;
+  auto shared = std::make_shared<const ServedModel>(model);
+  std::vector<OfflineRequest> requests = parse_offline_requests(
+      input == "-" ? std::cin : file, input == "-" ? "stdin" : input, generation, make_prompt_encoder(shared));
+  for (OfflineRequest& r : requests) r.request.detokenize = model.tokenizer != nullptr;
   return requests;
 }
 
@@ -48,11 +74,13 @@ void write_results(const std::string& output, const std::vector<nlohmann::json>&
 
 int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
   EngineOptions options;
-  std::string model_dir, input, output;
+  std::string model_dir, input, output, tokenizer_dir, chat_template;
   po::options_description desc("llm-cluster generate MODEL_DIR --input IN.jsonl --output OUT.jsonl");
   desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder")(
       "input", po::value(&input), "JSON Lines of requests ('-': stdin)")(
-      "output", po::value(&output)->default_value("-"), "JSON Lines of results ('-': stdout)");
+      "output", po::value(&output)->default_value("-"), "JSON Lines of results ('-': stdout)")(
+      "tokenizer", po::value(&tokenizer_dir), "folder with tokenizer.json (default: the model folder)")(
+      "chat-template", po::value(&chat_template), "a Jinja chat template file (default: the model's)");
   add_engine_options(desc, options);
   po::positional_options_description positional;
   positional.add("model", 1);
@@ -77,7 +105,18 @@ int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
   }
   // The head reads the requests before startup, so a bad input file fails before any weight is loaded.
   std::vector<OfflineRequest> requests;
-  if (mpi.rank() == 0) requests = read_requests(input, generation);
+  ServedModel served;
+  if (mpi.rank() == 0) {
+    ServedModelPaths paths;
+    paths.model_dir = model_dir;
+    if (!tokenizer_dir.empty()) paths.tokenizer_dir = tokenizer_dir;
+    if (!chat_template.empty()) paths.chat_template = chat_template;
+    // Token-id input needs no tokenizer: a model folder without one still generates (ids only).
+    if (!tokenizer_dir.empty() || std::filesystem::exists(std::filesystem::path(model_dir) / "tokenizer.json")) {
+      served = load_served_model(paths, static_cast<int32_t>(resolve_max_model_len(config, options.worker.max_model_len)));
+    }
+    requests = read_requests(input, generation, served);
+  }
 
   auto cluster = Cluster::start(options.cluster, options.worker, config, mpi.rank(), mpi.size());
   if (!cluster->is_head()) {
@@ -86,6 +125,7 @@ int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
   }
   std::vector<int64_t> eos = generation.eos_token_ids.empty() ? config.eos_token_ids : generation.eos_token_ids;
   EngineConfig engine_config = make_engine_config(options, cluster->max_model_len(), config.vocab_size, eos);
+  if (served.tokenizer) engine_config.text_streams = make_text_stream_factory(served.tokenizer);
   std::vector<nlohmann::json> results;
   {
     EngineLoop engine(engine_config, static_cast<int32_t>(cluster->num_kv_blocks()), cluster->take_executor());

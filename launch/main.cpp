@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: llm-cluster [serve|generate|doctor] MODEL_DIR [options]\n"
+    "usage: llm-cluster [serve|generate|doctor|tokenize|chat-template] MODEL_DIR [options]\n"
     "       llm-cluster <subcommand> --help   for the subcommand's options\n";
 
 }  // namespace
@@ -47,7 +48,12 @@ int main(int argc, char** argv) {
   try {
     llmc::init_logging(mpi.rank() == 0 ? "head" : "rank " + std::to_string(mpi.rank()));
     if (command == "generate") return llmc::run_generate({args.begin() + 1, args.end()}, mpi);
+    if (command == "serve") return llmc::run_serve({args.begin() + 1, args.end()}, mpi);
     if (command == "doctor") return llmc::run_doctor({args.begin() + 1, args.end()}, mpi);
+    if (command == "tokenize") return llmc::run_tokenize({args.begin() + 1, args.end()});
+    if (command == "chat-template") return llmc::run_chat_template({args.begin() + 1, args.end()});
+    // No subcommand: serve, as `llm-cluster MODEL_DIR` (vLLM's `vllm serve MODEL`).
+    if (command.rfind("-", 0) != 0 && std::filesystem::is_directory(command)) return llmc::run_serve(args, mpi);
     throw llmc::CollectiveError("unknown subcommand '" + command + "'\n" + kUsage);
   } catch (const llmc::PeerFailed&) {
     return 1;  // the head printed why

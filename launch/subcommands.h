@@ -13,6 +13,9 @@ class MpiSession;
 [[noreturn]] void end_job_on_failure(const std::string& message, MpiSession& mpi);
 
 int run_generate(const std::vector<std::string>& args, MpiSession& mpi);
+int run_serve(const std::vector<std::string>& args, MpiSession& mpi);
 int run_doctor(const std::vector<std::string>& args, MpiSession& mpi);
+int run_tokenize(const std::vector<std::string>& args);
+int run_chat_template(const std::vector<std::string>& args);
 
 }  // namespace llmc

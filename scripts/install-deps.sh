@@ -13,6 +13,7 @@ packages=(
   libpcre2-dev libutf8proc-dev libhwloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl nodejs npm python3
+  iproute2 openssh-client openssh-server
 )
 missing=()
 for p in "${packages[@]}"; do

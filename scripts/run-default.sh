@@ -2,7 +2,7 @@
 # The main job on the embedded default model: offline greedy generation for two prompts, printed as JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-model=tests/data/models/llama3-vocab
+model=build/default-model
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/in.jsonl" <<'JSON'

@@ -123,6 +123,7 @@ void Cluster::connect_worker(const std::string& connection) {
   const ParallelConfig& p = boot_.parallel;
   if (!p.is_worker()) return;
   const json j = json::parse(connection);
+  head_endpoint_ = j["plans"].get<std::string>();
   worker_control_ = std::make_unique<WorkerControl>(p.world_rank, j["plans"].get<std::string>(),
                                                     j["results"].get<std::string>(),
                                                     j["server_public"].get<std::string>(), keys_);
@@ -156,6 +157,8 @@ void Cluster::run_worker() {
   WorkerLoopOptions o;
   o.reports_results = p.worker_index() == p.sampling_worker();
   o.head_timeout = options_.worker_timeout;
+  o.first_contact_timeout = options_.handshake_timeout + options_.worker_timeout;
+  o.head_endpoint = head_endpoint_;
   run_worker_loop(*worker_control_, *runner, o);
 }
 

@@ -17,7 +17,7 @@
 
 #include "engine/core/model_config.h"
 #include "runtime/cluster/cluster_bootstrap.h"
-#include "runtime/comm/zmq/control_plane.h"
+#include "runtime/comm/control/control_plane.h"
 #include "runtime/head/executor.h"
 #include "runtime/worker/worker_setup.h"
 
@@ -54,6 +54,7 @@ class Cluster {
   std::unique_ptr<Communicator> tp_comm_, pp_comm_;
   std::unique_ptr<Worker> worker_;
   CurveKeys keys_;
+  std::string head_endpoint_;                 // workers: the head's plan endpoint, for messages
   std::map<int, std::string> worker_names_;   // head: world rank -> "host (address)"
   std::vector<int> worker_ranks_;             // head: world ranks of the workers
   std::unique_ptr<HeadControl> head_control_;

@@ -77,6 +77,15 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
     for (const auto& h : hosts) all_local = all_local && h == self.hostname;
     try {
       head_address = choose_head_address(o.host_ip, o.ifname, all_local);
+      if (!all_local && head_address.rfind("127.", 0) == 0) {
+        std::string remote;
+        for (size_t r = 0; r < hosts.size(); ++r) {
+          if (hosts[r] != self.hostname) remote += (remote.empty() ? "" : ", ") + std::to_string(r) + " (" + hosts[r] + ")";
+        }
+        LLMC_FAIL() << "the head's control-plane address " << head_address << " is a loopback address, but rank(s) "
+                    << remote << " run on other hosts and cannot reach it: choose a shared network with --ifname "
+                    << "or --host-ip";
+      }
     } catch (const Error& e) {
       verdict = e.what();
     }
@@ -101,7 +110,7 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
         LLMC_CHECK(reports[r].empty() || reports[r][0] != '!') << "rank " << r << ": " << reports[r].substr(1);
         b.ranks.push_back(RankInfo::from_json(reports[r]));
       }
-      spdlog::info("{}\n{}", p.describe(), format_rank_table(b.ranks));
+      if (world_size > 1) spdlog::info("{}\n{}", p.describe(), format_rank_table(b.ranks));
       check_rank_infos(b.ranks, p, o.allow_cross_node_tp);
     } catch (const Error& e) {
       verdict = e.what();

@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "runtime/comm/zmq/control_plane.h"
+#include "runtime/comm/control/control_plane.h"
 #include "runtime/head/executor.h"
 
 namespace llmc {

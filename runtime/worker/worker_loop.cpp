@@ -48,15 +48,18 @@ class HeartbeatThread {
 void run_worker_loop(WorkerControl& control, StepRunner& runner, const WorkerLoopOptions& options) {
   HeartbeatThread heartbeat(control, options.heartbeat_interval);
   Clock::time_point last_from_head = Clock::now();
+  bool heard = false;
   for (;;) {
     std::optional<ControlMessage> message = control.next(Clock::now() + std::chrono::milliseconds(200));
     if (!message) {
       const auto silent = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_from_head);
-      LLMC_CHECK(silent < options.head_timeout)
-          << "no word from the head for " << silent.count() << " s (limit " << options.head_timeout.count()
-          << " s): it died or the network between us is down";
+      const auto limit = heard ? options.head_timeout : options.first_contact_timeout;
+      LLMC_CHECK(silent < limit) << "no word from the head at " << options.head_endpoint << " for " << silent.count()
+                                 << " s (limit " << limit.count()
+                                 << " s): it died, or this rank cannot reach it (wrong --host-ip/--ifname?)";
       continue;
     }
+    heard = true;
     last_from_head = Clock::now();
     if (message->type == MessageType::kShutdown) return;
     if (message->type != MessageType::kPlan) continue;  // heartbeats, hellos (answered by the control)

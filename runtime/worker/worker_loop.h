@@ -4,8 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
-#include "runtime/comm/zmq/control_plane.h"
+#include "runtime/comm/control/control_plane.h"
 #include "runtime/worker/step_runner.h"
 
 namespace llmc {
@@ -13,6 +14,10 @@ namespace llmc {
 struct WorkerLoopOptions {
   bool reports_results = false;                    // this rank is the sampling rank
   std::chrono::seconds head_timeout{10};           // silence from the head longer than this is fatal
+  // Before the head's first message the head may still be waiting for other ranks to connect: allow the
+  // handshake's deadline, so a failed handshake is reported by the head (naming who did not connect).
+  std::chrono::seconds first_contact_timeout{70};
+  std::string head_endpoint;                       // for messages
   std::chrono::milliseconds heartbeat_interval{500};
 };
 

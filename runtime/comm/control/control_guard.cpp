@@ -14,13 +14,15 @@ namespace {
 
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 constexpr long kPollMs = 50;  // how soon the thread notices stop_
-constexpr int kMonitorEvents = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+constexpr int kMonitorEvents = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 
 std::string peer_of(int fd) {
   sockaddr_in addr{};
   socklen_t len = sizeof addr;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sin_family != AF_INET) return "?";
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sin_family != AF_INET)
+    return "?";
   char ip[INET_ADDRSTRLEN] = {};
   inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
   return std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
@@ -28,9 +30,12 @@ std::string peer_of(int fd) {
 
 std::string protocol_failure(uint32_t code) {
   switch (code) {
-    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: return "the client does not use CURVE";
-    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: return "CURVE decryption failed (the client has another server key)";
-    default: return "protocol error " + std::to_string(code) + " (not a ZeroMQ CURVE client of this head?)";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
+      return "the client does not use CURVE";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
+      return "CURVE decryption failed (the client has another server key)";
+    default:
+      return "protocol error " + std::to_string(code) + " (not a ZeroMQ CURVE client of this head?)";
   }
 }
 
@@ -72,7 +77,9 @@ void ControlGuard::watch(zmq::socket_t& socket, const std::string& name) {
   watched_.push_back(std::move(w));
 }
 
-void ControlGuard::start() { thread_ = std::thread([this] { run(); }); }
+void ControlGuard::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void ControlGuard::run() {
   std::vector<zmq_pollitem_t> items{{zap_.handle(), 0, ZMQ_POLLIN, 0}};
@@ -103,8 +110,9 @@ void ControlGuard::answer_zap() {
   std::string key_z85 = key.size() == 32 ? encode_curve_key(key) : std::string("(none)");
   if (!ok) {
     ++refused_;
-    spdlog::warn("control plane: refused a {} client from {} (public key {} is not one of the {} worker key(s))",
-                 mechanism.empty() ? "?" : mechanism, address.empty() ? "?" : address, key_z85, allowed_.size());
+    spdlog::warn(
+        "control plane: refused a {} client from {} (public key {} is not one of the {} worker key(s))",
+        mechanism.empty() ? "?" : mechanism, address.empty() ? "?" : address, key_z85, allowed_.size());
   }
   // Reply: version, request id, status code, status text, user id, metadata.
   const std::string status = ok ? "200" : "400";
@@ -127,16 +135,19 @@ void ControlGuard::read_monitor(Watched& w) {
     const std::string endpoint = frames[1].to_string();
     if (event == ZMQ_EVENT_ACCEPTED) {
       w.peers[static_cast<int>(value)] = peer_of(static_cast<int>(value));
-    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+               event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       ++refused_;
       w.pending_failure = event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                               ? protocol_failure(value)
-                              : std::string("handshake broke off: ") + zmq_strerror(static_cast<int>(value));
+                              : std::string("the handshake broke off (") +
+                                    zmq_strerror(static_cast<int>(value)) +
+                                    "): a client without CURVE or with another server key, or not ZeroMQ";
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
       const auto peer = w.peers.find(static_cast<int>(value));
       if (!w.pending_failure.empty()) {
-        spdlog::warn("control plane: refused a connection to the {} socket ({}) from {}: {}", w.name, endpoint,
-                     peer == w.peers.end() ? "?" : peer->second, w.pending_failure);
+        spdlog::warn("control plane: refused a connection to the {} socket ({}) from {}: {}", w.name,
+                     endpoint, peer == w.peers.end() ? "?" : peer->second, w.pending_failure);
         w.pending_failure.clear();
       }
       if (peer != w.peers.end()) w.peers.erase(peer);

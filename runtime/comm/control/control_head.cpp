@@ -63,9 +63,11 @@ void HeadControl::Impl::open(const std::string& ip, const CurveKeys& keys, std::
   control::require_curve();
   control::check_key_pair(keys.public_key, keys.secret_key, "head control plane: server key pair");
   std::set<std::string> binary;
-  for (const std::string& k : allowed) binary.insert(control::decode_curve_key(k, "head control plane: allowed key"));
+  for (const std::string& k : allowed)
+    binary.insert(control::decode_curve_key(k, "head control plane: allowed key"));
   for (const auto& [rank, key] : options.rank_keys) {
-    LLMC_CHECK(allowed.count(key) != 0) << "head control plane: the key of rank " << rank << " is not allowed";
+    LLMC_CHECK(allowed.count(key) != 0)
+        << "head control plane: the key of rank " << rank << " is not allowed";
   }
   LLMC_CHECK(!binary.empty()) << "head control plane: no worker keys allowed: no worker could connect";
   guard = std::make_unique<control::ControlGuard>(ctx, std::move(binary));  // before any server socket
@@ -99,7 +101,8 @@ void HeadControl::Impl::drain_subscriptions() {
   // Subscriptions arrive as messages on an XPUB; nothing needs them, but they must not pile up.
   zmq::message_t sub;
   while (pub.recv(sub, zmq::recv_flags::dontwait)) {
-    if (sub.size() > 0) spdlog::debug("control plane: a worker {}", sub.data<char>()[0] == 1 ? "subscribed" : "left");
+    if (sub.size() > 0)
+      spdlog::debug("control plane: a worker {}", sub.data<char>()[0] == 1 ? "subscribed" : "left");
   }
 }
 
@@ -140,9 +143,14 @@ std::optional<Incoming> HeadControl::Impl::accept(zmq::message_t& msg) {
     heard[m.sender] = Clock::now();
   }
   switch (m.type) {
-    case MessageType::kHeartbeat: ++heartbeats; return std::nullopt;
-    case MessageType::kReady: ready.insert(m.sender); return std::nullopt;
-    default: return m;
+    case MessageType::kHeartbeat:
+      ++heartbeats;
+      return std::nullopt;
+    case MessageType::kReady:
+      ready.insert(m.sender);
+      return std::nullopt;
+    default:
+      return m;
   }
 }
 

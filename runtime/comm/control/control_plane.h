@@ -46,8 +46,8 @@ using Incoming = WireMessage;
 using ControlMessage = WireMessage;  // the name runtime/cluster uses
 
 struct HeadControlOptions {
-  int plan_port = 0;    // 0: a free port chosen by the system
-  int result_port = 0;  // 0: a free port chosen by the system
+  int plan_port = 0;      // 0: a free port chosen by the system
+  int result_port = 0;    // 0: a free port chosen by the system
   int32_t head_rank = 0;  // sender rank in the head's messages
   // Optional: each worker rank's public key. When given, a message is accepted only when the key that
   // authenticated its connection is its sender rank's (a worker cannot speak for another).
@@ -67,8 +67,8 @@ struct HeadControlStats {
 class HeadControl {
  public:
   // Binds both sockets on `ipv4` (e.g. "10.0.0.1"). Throws llmc::Error naming the address on failure.
-  HeadControl(const std::string& ipv4, const CurveKeys& server_keys, std::set<std::string> allowed_client_keys,
-              HeadControlOptions options = {});
+  HeadControl(const std::string& ipv4, const CurveKeys& server_keys,
+              std::set<std::string> allowed_client_keys, HeadControlOptions options = {});
   ~HeadControl();
   HeadControl(const HeadControl&) = delete;
   HeadControl& operator=(const HeadControl&) = delete;
@@ -107,7 +107,8 @@ class WorkerControl {
   // Connects to the head's endpoints ("tcp://IPv4:PORT") as a CURVE client. Throws on bad keys/endpoints;
   // the connection itself completes in the background.
   WorkerControl(int32_t rank, const std::string& plan_endpoint, const std::string& result_endpoint,
-                const std::string& head_public_key, const CurveKeys& own_keys, WorkerControlOptions options = {});
+                const std::string& head_public_key, const CurveKeys& own_keys,
+                WorkerControlOptions options = {});
   ~WorkerControl();
   WorkerControl(const WorkerControl&) = delete;
   WorkerControl& operator=(const WorkerControl&) = delete;
@@ -118,7 +119,8 @@ class WorkerControl {
   std::optional<Incoming> next(ControlClock::time_point deadline);
   void send_result(const StepResult& result);
   void send_error(const std::string& text);
-  // Never blocks; false when the heartbeat could not be queued (not connected yet, or the head is far behind).
+  // Never blocks; false when the heartbeat could not be queued (not connected yet, or the head is far
+  // behind).
   bool send_heartbeat();
 
  private:

@@ -48,8 +48,9 @@ void check_key_pair(const std::string& public_key, const std::string& secret, co
 }
 
 void require_curve() {
-  LLMC_CHECK(zmq_has("curve")) << "this libzmq was built without CURVE security (libsodium); the control plane "
-                                  "refuses to run unencrypted";
+  LLMC_CHECK(zmq_has("curve"))
+      << "this libzmq was built without CURVE security (libsodium); the control plane "
+         "refuses to run unencrypted";
 }
 
 void set_common_options(zmq::socket_t& socket) {
@@ -84,7 +85,8 @@ void check_tcp_endpoint(const std::string& endpoint, const std::string& what) {
 
 std::string bind_tcp(zmq::socket_t& socket, const std::string& ip, int port, const std::string& what) {
   check_ipv4(ip, what);
-  LLMC_CHECK(port >= 0 && port < 65536) << what << ": port " << port << " is out of range (0 = any free port)";
+  LLMC_CHECK(port >= 0 && port < 65536)
+      << what << ": port " << port << " is out of range (0 = any free port)";
   const std::string endpoint = "tcp://" + ip + ":" + (port == 0 ? std::string("*") : std::to_string(port));
   try {
     socket.bind(endpoint);
@@ -105,7 +107,8 @@ bool wait_readable(zmq::socket_t& socket, Clock::time_point deadline) {
   for (;;) {
     // zmq_poll may return early (EINTR, or a wake-up with nothing to read): poll again until the deadline.
     const int n = zmq_poll(&item, 1, timeout_ms(deadline));
-    if (n < 0 && zmq_errno() != EINTR) LLMC_FAIL() << "control plane: zmq_poll failed: " << zmq_strerror(zmq_errno());
+    if (n < 0 && zmq_errno() != EINTR)
+      LLMC_FAIL() << "control plane: zmq_poll failed: " << zmq_strerror(zmq_errno());
     if (n > 0 && (item.revents & ZMQ_POLLIN) != 0) return true;
     if (Clock::now() >= deadline) return false;
   }

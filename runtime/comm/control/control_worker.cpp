@@ -35,7 +35,8 @@ struct WorkerControl::Impl {
   void deliver(const char* what, uint64_t seq);
 };
 
-zmq::socket_t WorkerControl::Impl::client(zmq::socket_type type, const std::string& head_key, const CurveKeys& own) {
+zmq::socket_t WorkerControl::Impl::client(zmq::socket_type type, const std::string& head_key,
+                                          const CurveKeys& own) {
   zmq::socket_t s(ctx, type);
   control::set_common_options(s);
   s.set(zmq::sockopt::curve_serverkey, head_key);
@@ -69,9 +70,9 @@ void WorkerControl::Impl::deliver(const char* what, uint64_t seq) {
       << " ms (head gone, not reading, or this worker's key refused)";
 }
 
-WorkerControl::WorkerControl(int32_t rank, const std::string& plan_endpoint, const std::string& result_endpoint,
-                             const std::string& head_public_key, const CurveKeys& own_keys,
-                             WorkerControlOptions options)
+WorkerControl::WorkerControl(int32_t rank, const std::string& plan_endpoint,
+                             const std::string& result_endpoint, const std::string& head_public_key,
+                             const CurveKeys& own_keys, WorkerControlOptions options)
     : impl_(std::make_unique<Impl>()) {
   Impl& d = *impl_;
   d.rank = rank;
@@ -116,19 +117,23 @@ std::optional<Incoming> WorkerControl::next(ControlClock::time_point deadline) {
     try {
       m = decode_message(std::string_view(msg.data<char>(), msg.size()));
     } catch (const Error& e) {
-      LLMC_FAIL() << "control plane, worker rank " << d.rank << ": malformed message from the head: " << e.what();
+      LLMC_FAIL() << "control plane, worker rank " << d.rank
+                  << ": malformed message from the head: " << e.what();
     }
     switch (m.type) {
-      case MessageType::kPlan: d.check_sequence(m.seq); return m;
+      case MessageType::kPlan:
+        d.check_sequence(m.seq);
+        return m;
       case MessageType::kHello:
         if (!d.expected_step && m.next_step != 0) d.expected_step = m.next_step;
         d.answer_hello(m);
         return m;
       case MessageType::kHeartbeat:
-      case MessageType::kShutdown: return m;
+      case MessageType::kShutdown:
+        return m;
       default:
-        LLMC_FAIL() << "control plane, worker rank " << d.rank << ": the head sent a " << message_type_name(m.type)
-                    << " message, which only workers send";
+        LLMC_FAIL() << "control plane, worker rank " << d.rank << ": the head sent a "
+                    << message_type_name(m.type) << " message, which only workers send";
     }
   }
 }

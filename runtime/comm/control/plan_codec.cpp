@@ -13,17 +13,14 @@ namespace {
 constexpr std::string_view kMagic = "LLMC";
 constexpr size_t kPayloadLengthOffset = kEnvelopeBytes - 4;
 
-// Writes the envelope with a placeholder payload length; finish() patches it.
-WireWriter begin(MessageType type, int32_t sender, uint64_t seq, std::string& out) {
-  out.clear();
-  WireWriter w(out);
+// The envelope with a placeholder payload length; finish() patches it.
+void write_envelope(WireWriter& w, MessageType type, int32_t sender, uint64_t seq) {
   w.raw(kMagic);
   w.u16(kWireVersion);
   w.u8(static_cast<uint8_t>(type));
   w.i32(sender);
   w.u64(seq);
   w.u32(0);
-  return w;
 }
 
 void finish(WireWriter& w, MessageType type) {
@@ -32,9 +29,12 @@ void finish(WireWriter& w, MessageType type) {
       << "wire encoder: " << message_type_name(type) << " payload of " << payload
       << " bytes exceeds the 4 GiB a message can carry";
   w.patch_u32(kPayloadLengthOffset, static_cast<uint32_t>(payload));
+  w.finish();
 }
 
-bool known_type(uint8_t t) { return t >= static_cast<uint8_t>(MessageType::kPlan) && t <= static_cast<uint8_t>(MessageType::kError); }
+bool known_type(uint8_t t) {
+  return t >= static_cast<uint8_t>(MessageType::kPlan) && t <= static_cast<uint8_t>(MessageType::kError);
+}
 
 std::string hex_bytes(std::string_view bytes) {
   std::string s;
@@ -51,37 +51,52 @@ std::string hex_bytes(std::string_view bytes) {
 
 const char* message_type_name(MessageType type) {
   switch (type) {
-    case MessageType::kPlan: return "plan";
-    case MessageType::kResult: return "result";
-    case MessageType::kHeartbeat: return "heartbeat";
-    case MessageType::kHello: return "hello";
-    case MessageType::kReady: return "ready";
-    case MessageType::kShutdown: return "shutdown";
-    case MessageType::kError: return "error";
+    case MessageType::kPlan:
+      return "plan";
+    case MessageType::kResult:
+      return "result";
+    case MessageType::kHeartbeat:
+      return "heartbeat";
+    case MessageType::kHello:
+      return "hello";
+    case MessageType::kReady:
+      return "ready";
+    case MessageType::kShutdown:
+      return "shutdown";
+    case MessageType::kError:
+      return "error";
   }
   return "unknown";
 }
 
 void encode_plan(const StepPlan& plan, int32_t sender, std::string& out) {
-  WireWriter w = begin(MessageType::kPlan, sender, plan.step_id, out);
+  out.clear();
+  WireWriter w(out);
+  write_envelope(w, MessageType::kPlan, sender, plan.step_id);
   write_plan_payload(plan, w);
   finish(w, MessageType::kPlan);
 }
 
 void encode_result(const StepResult& result, int32_t sender, std::string& out) {
-  WireWriter w = begin(MessageType::kResult, sender, result.step_id, out);
+  out.clear();
+  WireWriter w(out);
+  write_envelope(w, MessageType::kResult, sender, result.step_id);
   write_result_payload(result, w);
   finish(w, MessageType::kResult);
 }
 
 void encode_error(int32_t sender, uint64_t seq, std::string_view text, std::string& out) {
-  WireWriter w = begin(MessageType::kError, sender, seq, out);
+  out.clear();
+  WireWriter w(out);
+  write_envelope(w, MessageType::kError, sender, seq);
   w.string(text);
   finish(w, MessageType::kError);
 }
 
 void encode_hello(int32_t sender, uint64_t seq, uint64_t next_step, std::string& out) {
-  WireWriter w = begin(MessageType::kHello, sender, seq, out);
+  out.clear();
+  WireWriter w(out);
+  write_envelope(w, MessageType::kHello, sender, seq);
   w.varint(next_step);
   finish(w, MessageType::kHello);
 }
@@ -89,7 +104,9 @@ void encode_hello(int32_t sender, uint64_t seq, uint64_t next_step, std::string&
 void encode_signal(MessageType type, int32_t sender, uint64_t seq, std::string& out) {
   LLMC_CHECK(type == MessageType::kHeartbeat || type == MessageType::kReady || type == MessageType::kShutdown)
       << "encode_signal: " << message_type_name(type) << " messages carry a payload";
-  WireWriter w = begin(type, sender, seq, out);
+  out.clear();
+  WireWriter w(out);
+  write_envelope(w, type, sender, seq);
   finish(w, type);
 }
 
@@ -105,8 +122,9 @@ Envelope decode_envelope(std::string_view bytes) {
   r.take("magic", kMagic.size());
   const uint16_t version = r.u16("version");
   if (version != kWireVersion) {
-    r.fail("version", "message has wire format version " + std::to_string(version) + ", this build speaks version " +
-                          std::to_string(kWireVersion) + " (head and workers must run the same build)");
+    r.fail("version", "message has wire format version " + std::to_string(version) +
+                          ", this build speaks version " + std::to_string(kWireVersion) +
+                          " (head and workers must run the same build)");
   }
   const uint8_t type = r.u8("type");
   if (!known_type(type)) r.fail("type", "unknown message type " + std::to_string(type));
@@ -144,11 +162,16 @@ WireMessage decode_message(std::string_view bytes) {
       read_result_payload(r, m.result);
       m.result.step_id = e.seq;
       break;
-    case MessageType::kError: m.error = r.string("text"); break;
-    case MessageType::kHello: m.next_step = r.varint("next_step"); break;
+    case MessageType::kError:
+      m.error = r.string("text");
+      break;
+    case MessageType::kHello:
+      m.next_step = r.varint("next_step");
+      break;
     case MessageType::kHeartbeat:
     case MessageType::kReady:
-    case MessageType::kShutdown: break;
+    case MessageType::kShutdown:
+      break;
   }
   r.expect_end();
   return m;

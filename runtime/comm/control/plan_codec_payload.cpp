@@ -54,8 +54,9 @@ void read_sampling(WireReader& r, SamplingParams& s) {
   s.n = r.zigzag("n");
   const uint8_t flags = r.u8("flags");
   if ((flags & ~(kUserSeeded | kIgnoreEos | kIncludeStopStr)) != 0) {
-    r.fail("flags", "flags byte " + std::to_string(flags) +
-                       " has unknown bits (known: 1 user_seeded, 2 ignore_eos, 4 include_stop_str_in_output)");
+    r.fail("flags",
+           "flags byte " + std::to_string(flags) +
+               " has unknown bits (known: 1 user_seeded, 2 ignore_eos, 4 include_stop_str_in_output)");
   }
   s.user_seeded = (flags & kUserSeeded) != 0;
   s.ignore_eos = (flags & kIgnoreEos) != 0;

@@ -19,28 +19,53 @@ namespace llmc {
 
 class WireWriter {
  public:
-  // Appends to `out`.
-  explicit WireWriter(std::string& out) : out_(out) {}
+  // Appends to `out`; `out` holds exactly the written bytes again once the writer is destroyed (or after
+  // finish()). In between, it may be longer: the writer grows it ahead and writes in place.
+  explicit WireWriter(std::string& out) : out_(out), pos_(out.size()) {}
+  ~WireWriter() { finish(); }
+  WireWriter(const WireWriter&) = delete;
+  WireWriter& operator=(const WireWriter&) = delete;
 
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u8(uint8_t v) {
+    ensure(1);
+    out_[pos_++] = static_cast<char>(v);
+  }
   void u16(uint16_t v) { fixed(v, 2); }
   void u32(uint32_t v) { fixed(v, 4); }
   void u64(uint64_t v) { fixed(v, 8); }
   void i32(int32_t v) { fixed(static_cast<uint32_t>(v), 4); }
   void f32(float v);
-  void varint(uint64_t v);
+  void varint(uint64_t v) {
+    ensure(10);
+    while (v >= 0x80) {
+      out_[pos_++] = static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    out_[pos_++] = static_cast<char>(v);
+  }
   void zigzag(int32_t v) { varint((static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31)); }
   void string(std::string_view s);
   void zigzag_vector(const std::vector<int32_t>& values);
-  void raw(std::string_view bytes) { out_.append(bytes); }
+  void raw(std::string_view bytes);
 
-  size_t size() const { return out_.size(); }
+  size_t size() const { return pos_; }
   // Overwrites 4 bytes written earlier (the envelope's payload length, known only at the end).
   void patch_u32(size_t offset, uint32_t v);
+  // Trims `out` to the bytes written.
+  void finish() { out_.resize(pos_); }
 
  private:
-  void fixed(uint64_t v, int bytes);
+  void ensure(size_t n) {
+    if (pos_ + n > out_.size()) grow(n);
+  }
+  void grow(size_t n);
+  void fixed(uint64_t v, int bytes) {
+    ensure(8);
+    for (int i = 0; i < bytes; ++i) out_[pos_ + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    pos_ += static_cast<size_t>(bytes);
+  }
   std::string& out_;
+  size_t pos_;
 };
 
 class WireReader {

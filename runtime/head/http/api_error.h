@@ -2,9 +2,8 @@
 // Handlers throw ApiError; the session turns it into a response (or an SSE error event mid-stream).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/check.h"
 #include "runtime/head/generation_request.h"
@@ -14,7 +13,11 @@ namespace llmc::http_api {
 class ApiError : public Error {
  public:
   ApiError(int status, std::string message, std::string type, std::string param = "", std::string code = "")
-      : Error(message), status_(status), type_(std::move(type)), param_(std::move(param)), code_(std::move(code)) {}
+      : Error(message),
+        status_(status),
+        type_(std::move(type)),
+        param_(std::move(param)),
+        code_(std::move(code)) {}
   int status() const { return status_; }
   const std::string& type() const { return type_; }
   const std::string& param() const { return param_; }  // empty: null

@@ -2,11 +2,10 @@
 // ApiError (400 with the field named, 404 for an unknown model); nothing is submitted here.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/head/http/generation_job.h"
 #include "runtime/head/http/served_model.h"
@@ -14,7 +13,8 @@
 namespace llmc::http_api {
 
 // `request_id`: the X-Request-Id header (may be empty).
-GenerationJob parse_completion_request(const nlohmann::json& body, const ServedModel& model, std::string_view request_id);
+GenerationJob parse_completion_request(const nlohmann::json& body, const ServedModel& model,
+                                       std::string_view request_id);
 // `ordered` is the same body parsed keeping key order (messages, tools and chat_template_kwargs reach the
 // template in the client's order).
 GenerationJob parse_chat_request(const nlohmann::json& body, const nlohmann::ordered_json& ordered,

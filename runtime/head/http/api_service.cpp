@@ -42,7 +42,9 @@ ApiService::Dispatch ApiService::dispatch(const HttpRequest& request) {
   Dispatch d;
   try {
     if (draining_) throw ApiError(503, "the server is shutting down", "server_error", "", "shutting_down");
-    check_api_key(request, options_.api_key);
+    // A CORS preflight carries no credentials by design; everything else under /v1/ needs the key.
+    const bool preflight = request.method == "OPTIONS" && !options_.allowed_origins.empty();
+    if (!preflight) check_api_key(request, options_.api_key);
     const Route route = match_route(request, options_);
     if (route == Route::kPreflight) {
       d.response = preflight_response(request, options_.allowed_origins);
@@ -76,7 +78,8 @@ ApiService::Dispatch ApiService::dispatch(const HttpRequest& request) {
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", request.method, request.path, e.what());
     d.job.reset();
-    d.response = error_response(ApiError(500, std::string("internal error: ") + e.what(), "server_error"), &request);
+    d.response =
+        error_response(ApiError(500, std::string("internal error: ") + e.what(), "server_error"), &request);
   }
   return d;
 }
@@ -87,7 +90,9 @@ HttpResponse ApiService::answer(Route route, const HttpRequest& request) {
       return json_response(models_body(model_, started_at_));
     case Route::kHealth:
     case Route::kPing: {
-      if (engine_.dead()) throw ApiError(503, "the engine is dead: " + engine_.dead_reason(), "server_error", "", "engine_dead");
+      if (engine_.dead())
+        throw ApiError(503, "the engine is dead: " + engine_.dead_reason(), "server_error", "",
+                       "engine_dead");
       HttpResponse r;
       r.content_type = "text/plain; charset=utf-8";
       return r;
@@ -95,7 +100,8 @@ HttpResponse ApiService::answer(Route route, const HttpRequest& request) {
     case Route::kVersion:
       return json_response({{"version", options_.version}});
     case Route::kTokenize:
-      return json_response(tokenize_body(parse_json_object(request.body), parse_ordered(request.body), model_));
+      return json_response(
+          tokenize_body(parse_json_object(request.body), parse_ordered(request.body), model_));
     case Route::kDetokenize:
       return json_response(detokenize_body(parse_json_object(request.body), model_));
     case Route::kMetrics: {
@@ -114,7 +120,8 @@ std::vector<RequestId> ApiService::submit(const GenerationJob& job, const Output
   std::vector<RequestId> ids;
   for (size_t i = 0; i < job.requests.size(); ++i) {
     try {
-      ids.push_back(engine_.submit(job.requests[i], [on_output, i](RequestOutput out) { on_output(i, std::move(out)); }));
+      ids.push_back(engine_.submit(job.requests[i],
+                                   [on_output, i](RequestOutput out) { on_output(i, std::move(out)); }));
     } catch (const SubmitError& e) {
       abort(ids);
       ApiError error = from_submit_error(e);

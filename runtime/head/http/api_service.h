@@ -24,8 +24,8 @@ class ApiService {
   ApiService(EngineLoop& engine, ServedModel model, HttpServerOptions options);
 
   struct Dispatch {
-    std::optional<HttpResponse> response;  // answer now
-    std::optional<GenerationJob> job;      // or generate (exactly one of the two is set)
+    std::optional<HttpResponse> response;                   // answer now
+    std::optional<GenerationJob> job;                       // or generate (exactly one of the two is set)
     std::vector<std::pair<std::string, std::string>> cors;  // headers for the generation reply
   };
   // Never throws: every failure becomes an error response.

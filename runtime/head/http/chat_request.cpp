@@ -13,7 +13,8 @@ using ordered_json = nlohmann::ordered_json;
 ordered_json flatten_content(const ordered_json& content, size_t index) {
   const std::string where = "messages[" + std::to_string(index) + "].content";
   if (content.is_null() || content.is_string()) return ordered_json(content);
-  if (!content.is_array()) throw bad_request(where + " must be a string, a list of content parts or null", "messages");
+  if (!content.is_array())
+    throw bad_request(where + " must be a string, a list of content parts or null", "messages");
   std::string text;
   for (size_t i = 0; i < content.size(); ++i) {
     const ordered_json& part = content[i];
@@ -29,7 +30,8 @@ ordered_json flatten_content(const ordered_json& content, size_t index) {
     if (!part.contains("text") || !part["text"].is_string()) {
       throw bad_request(where + "[" + std::to_string(i) + "].text must be a string", "messages");
     }
-    text += (i == 0 ? "" : "\n") + part["text"].get<std::string>();
+    if (i > 0) text += '\n';
+    text += part["text"].get<std::string>();
   }
   return text;
 }
@@ -44,7 +46,8 @@ ordered_json read_messages(const ordered_json& body) {
     const ordered_json& m = list[i];
     const std::string where = "messages[" + std::to_string(i) + "]";
     if (!m.is_object()) throw bad_request(where + " must be an object", "messages");
-    if (!m.contains("role") || !m["role"].is_string()) throw bad_request(where + ".role must be a string", "messages");
+    if (!m.contains("role") || !m["role"].is_string())
+      throw bad_request(where + ".role must be a string", "messages");
     ordered_json message = ordered_json::object();
     message["role"] = m["role"];
     message["content"] = flatten_content(m.value("content", ordered_json()), i);
@@ -68,30 +71,36 @@ std::string cut_after_final_message(const std::string& rendered, const std::stri
     len = trimmed.size();
   }
   if (pos == std::string::npos) {
-    throw bad_request("continue_final_message: the final message's content does not appear in the rendered prompt",
-                      "continue_final_message");
+    throw bad_request(
+        "continue_final_message: the final message's content does not appear in the rendered prompt",
+        "continue_final_message");
   }
   return rendered.substr(0, pos + len);
 }
 
 bool add_generation_prompt_of(const json& body) {
-  return get_bool(body, "add_generation_prompt").value_or(!get_bool(body, "continue_final_message").value_or(false));
+  return get_bool(body, "add_generation_prompt")
+      .value_or(!get_bool(body, "continue_final_message").value_or(false));
 }
 
 // `body` and `ordered` are the same document; the ordered one keeps the client's key order, which templates
 // show through tojson and .items().
-std::string render(const json& body, const ordered_json& ordered, const ServedModel& model, const ordered_json& messages) {
+std::string render(const json& body, const ordered_json& ordered, const ServedModel& model,
+                   const ordered_json& messages) {
   if (!model.chat_template) {
-    throw bad_request("this model has no chat template; use /v1/completions or start the server with --chat-template");
+    throw bad_request(
+        "this model has no chat template; use /v1/completions or start the server with --chat-template");
   }
   const bool continue_final = get_bool(body, "continue_final_message").value_or(false);
   const bool add_generation_prompt = add_generation_prompt_of(body);
   if (continue_final && add_generation_prompt) {
-    throw bad_request("continue_final_message and add_generation_prompt cannot both be true", "continue_final_message");
+    throw bad_request("continue_final_message and add_generation_prompt cannot both be true",
+                      "continue_final_message");
   }
   ordered_json kwargs = ordered_json::object();
   if (has(body, "chat_template_kwargs")) {
-    if (!body["chat_template_kwargs"].is_object()) throw bad_request("'chat_template_kwargs' must be an object", "chat_template_kwargs");
+    if (!body["chat_template_kwargs"].is_object())
+      throw bad_request("'chat_template_kwargs' must be an object", "chat_template_kwargs");
     kwargs = ordered["chat_template_kwargs"];
   }
   ordered_json vars = chat_template_variables(*model.chat_source, messages, add_generation_prompt, kwargs);
@@ -101,7 +110,8 @@ std::string render(const json& body, const ordered_json& ordered, const ServedMo
     vars["tools"] = ordered["tools"];
   }
   if (has(body, "documents")) vars["documents"] = ordered["documents"];
-  const ChatTemplate& t = has_tools && model.tool_use_template ? *model.tool_use_template : *model.chat_template;
+  const ChatTemplate& t =
+      has_tools && model.tool_use_template ? *model.tool_use_template : *model.chat_template;
   std::string text;
   try {
     text = t.render(vars);
@@ -115,7 +125,8 @@ std::string render(const json& body, const ordered_json& ordered, const ServedMo
   }
   if (!continue_final) return text;
   const ordered_json& last = messages.back()["content"];
-  if (!last.is_string()) throw bad_request("continue_final_message needs a final message with text content", "messages");
+  if (!last.is_string())
+    throw bad_request("continue_final_message needs a final message with text content", "messages");
   return cut_after_final_message(text, last.get<std::string>());
 }
 
@@ -138,23 +149,61 @@ ChatPrompt render_chat_prompt(const json& body, const ordered_json& ordered, con
 
 GenerationJob parse_chat_request(const json& body, const ordered_json& ordered, const ServedModel& model,
                                  std::string_view request_id) {
-  log_unknown_fields(
-      body,
-      {"model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p", "seed",
-       "n", "stop", "stop_token_ids", "presence_penalty", "frequency_penalty", "repetition_penalty", "ignore_eos",
-       "min_tokens", "logprobs", "top_logprobs", "echo", "stream", "stream_options", "user", "best_of",
-       "use_beam_search", "logit_bias", "skip_special_tokens", "spaces_between_special_tokens",
-       "include_stop_str_in_output", "add_special_tokens", "truncate_prompt_tokens", "priority", "response_format",
-       "prompt_logprobs", "add_generation_prompt", "continue_final_message", "chat_template_kwargs", "tools",
-       "tool_choice", "parallel_tool_calls", "documents", "length_penalty", "service_tier", "store", "metadata"},
-      "/v1/chat/completions");
+  log_unknown_fields(body,
+                     {"model",
+                      "messages",
+                      "max_tokens",
+                      "max_completion_tokens",
+                      "temperature",
+                      "top_p",
+                      "top_k",
+                      "min_p",
+                      "seed",
+                      "n",
+                      "stop",
+                      "stop_token_ids",
+                      "presence_penalty",
+                      "frequency_penalty",
+                      "repetition_penalty",
+                      "ignore_eos",
+                      "min_tokens",
+                      "logprobs",
+                      "top_logprobs",
+                      "echo",
+                      "stream",
+                      "stream_options",
+                      "user",
+                      "best_of",
+                      "use_beam_search",
+                      "logit_bias",
+                      "skip_special_tokens",
+                      "spaces_between_special_tokens",
+                      "include_stop_str_in_output",
+                      "add_special_tokens",
+                      "truncate_prompt_tokens",
+                      "priority",
+                      "response_format",
+                      "prompt_logprobs",
+                      "add_generation_prompt",
+                      "continue_final_message",
+                      "chat_template_kwargs",
+                      "tools",
+                      "tool_choice",
+                      "parallel_tool_calls",
+                      "documents",
+                      "length_penalty",
+                      "service_tier",
+                      "store",
+                      "metadata"},
+                     "/v1/chat/completions");
   GenerationJob job;
   job.kind = ApiKind::kChat;
   job.model = check_model(body, model);
   job.id = make_response_id("chatcmpl-", request_id);
   job.created = unix_now();
   if (has(body, "chat_template")) {
-    throw bad_request("a per-request chat_template is not supported; start the server with --chat-template", "chat_template");
+    throw bad_request("a per-request chat_template is not supported; start the server with --chat-template",
+                      "chat_template");
   }
   if (has(body, "logprobs") && !body["logprobs"].is_boolean()) {
     throw bad_request("'logprobs' must be true or false for /v1/chat/completions", "logprobs");
@@ -169,7 +218,8 @@ GenerationJob parse_chat_request(const json& body, const ordered_json& ordered, 
   job.n = r.sampling.n;
   job.logprobs = r.sampling.logprobs;
   ChatPrompt prompt = render_chat_prompt(body, ordered, model);
-  if (job.echo && (!add_generation_prompt_of(body) || prompt.final_role == "assistant")) job.echo_prefix = prompt.final_message;
+  if (job.echo && (!add_generation_prompt_of(body) || prompt.final_role == "assistant"))
+    job.echo_prefix = prompt.final_message;
   r.prompt_token_ids = std::move(prompt.token_ids);
   truncate_prompt(r, body);
   finish_max_tokens(r, body, job.kind, model, "messages");

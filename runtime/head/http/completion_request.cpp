@@ -29,7 +29,8 @@ std::vector<int32_t> token_list(const json& list, const char* where) {
 std::vector<Prompt> read_prompts(const json& body) {
   if (!has(body, "prompt")) throw bad_request("'prompt' is required", "prompt");
   const json& p = body["prompt"];
-  const char* kShape = "'prompt' must be a string, a list of strings, a list of token ids or a list of token-id lists";
+  const char* kShape =
+      "'prompt' must be a string, a list of strings, a list of token ids or a list of token-id lists";
   if (p.is_string()) return {Prompt{{}, p.get<std::string>(), true}};
   if (!p.is_array()) throw bad_request(kShape, "prompt");
   if (p.empty()) throw bad_request("'prompt' must not be an empty list", "prompt");
@@ -64,14 +65,44 @@ void encode(Prompt& p, const ServedModel& model, bool add_special_tokens) {
 
 }  // namespace
 
-GenerationJob parse_completion_request(const json& body, const ServedModel& model, std::string_view request_id) {
+GenerationJob parse_completion_request(const json& body, const ServedModel& model,
+                                       std::string_view request_id) {
   log_unknown_fields(body,
-                     {"model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "min_p", "seed", "n", "stop",
-                      "stop_token_ids", "presence_penalty", "frequency_penalty", "repetition_penalty", "ignore_eos",
-                      "min_tokens", "logprobs", "echo", "stream", "stream_options", "user", "best_of",
-                      "use_beam_search", "logit_bias", "suffix", "skip_special_tokens", "spaces_between_special_tokens",
-                      "include_stop_str_in_output", "add_special_tokens", "truncate_prompt_tokens", "priority",
-                      "response_format", "prompt_logprobs", "max_completion_tokens", "length_penalty"},
+                     {"model",
+                      "prompt",
+                      "max_tokens",
+                      "temperature",
+                      "top_p",
+                      "top_k",
+                      "min_p",
+                      "seed",
+                      "n",
+                      "stop",
+                      "stop_token_ids",
+                      "presence_penalty",
+                      "frequency_penalty",
+                      "repetition_penalty",
+                      "ignore_eos",
+                      "min_tokens",
+                      "logprobs",
+                      "echo",
+                      "stream",
+                      "stream_options",
+                      "user",
+                      "best_of",
+                      "use_beam_search",
+                      "logit_bias",
+                      "suffix",
+                      "skip_special_tokens",
+                      "spaces_between_special_tokens",
+                      "include_stop_str_in_output",
+                      "add_special_tokens",
+                      "truncate_prompt_tokens",
+                      "priority",
+                      "response_format",
+                      "prompt_logprobs",
+                      "max_completion_tokens",
+                      "length_penalty"},
                      "/v1/completions");
   GenerationJob job;
   job.kind = ApiKind::kCompletion;

@@ -19,17 +19,17 @@ enum class ApiKind {
 
 struct GenerationJob {
   ApiKind kind = ApiKind::kCompletion;
-  std::string id;        // "cmpl-...", "chatcmpl-..."
-  int64_t created = 0;   // unix seconds
-  std::string model;     // the served name reported back
+  std::string id;                           // "cmpl-...", "chatcmpl-..."
+  int64_t created = 0;                      // unix seconds
+  std::string model;                        // the served name reported back
   std::vector<GenerationRequest> requests;  // one per prompt (choice index = prompt * n + sequence)
   std::vector<std::string> prompt_texts;    // per prompt: the prompt as text (echo, /generate)
   int32_t n = 1;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
   bool echo = false;
-  int32_t logprobs = -1;       // -1: none; else the number of alternatives per token
-  std::string echo_prefix;     // chat echo: the final assistant message's content, prepended
+  int32_t logprobs = -1;    // -1: none; else the number of alternatives per token
+  std::string echo_prefix;  // chat echo: the final assistant message's content, prepended
 };
 
 }  // namespace llmc::http_api

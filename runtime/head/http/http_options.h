@@ -14,7 +14,7 @@ namespace llmc {
 
 struct HttpCliOptions {
   HttpServerOptions server;
-  ServedModelPaths model;  // model_dir is the caller's positional argument
+  ServedModelPaths model;                // model_dir is the caller's positional argument
   std::string allowed_origins;           // raw flag: a JSON list ('["*"]') or comma-separated origins
   std::string tokenizer, chat_template;  // raw flags; empty: unset
   int shutdown_timeout_s = 30;

@@ -48,9 +48,14 @@ tcp::endpoint resolve(asio::io_context& ioc, const std::string& host, uint16_t p
 
 struct HttpServer::Impl {
   Impl(EngineLoop& engine, ServedModel model, HttpServerOptions opts)
-      : options(opts), service(engine, std::move(model), std::move(opts)), context(service),
-        ioc(std::max(1, options.io_threads)), acceptor(asio::make_strand(ioc)), drain_timer(acceptor.get_executor()),
-        retry_timer(acceptor.get_executor()), signals(acceptor.get_executor()) {}
+      : options(opts),
+        service(engine, std::move(model), std::move(opts)),
+        context(service),
+        ioc(std::max(1, options.io_threads)),
+        acceptor(asio::make_strand(ioc)),
+        drain_timer(acceptor.get_executor()),
+        retry_timer(acceptor.get_executor()),
+        signals(acceptor.get_executor()) {}
 
   void listen() {
     raise_descriptor_limit();
@@ -91,8 +96,8 @@ struct HttpServer::Impl {
     acceptor.close(ignored);
     retry_timer.cancel();
     signals.cancel();
-    spdlog::info("HTTP server draining: {} request(s) in flight, up to {} s", context.active_generations.load(),
-                 options.shutdown_timeout.count());
+    spdlog::info("HTTP server draining: {} request(s) in flight, up to {} s",
+                 context.active_generations.load(), options.shutdown_timeout.count());
     drain_deadline = std::chrono::steady_clock::now() + options.shutdown_timeout;
     poll_drain();
   }

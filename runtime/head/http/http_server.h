@@ -8,7 +8,8 @@
 // finish; whatever is still running after shutdown_timeout is aborted. Then run_until_shutdown returns.
 //
 // Who calls it: `llm-cluster serve` on the head (rank 0) and tests/http/http_test_server.cpp.
-// Lifetime: the EngineLoop must outlive the HttpServer.
+// Lifetime: the EngineLoop must outlive the HttpServer; destroy the server only after run_until_shutdown has
+// returned (or if it was never called). run_until_shutdown runs once.
 #pragma once
 
 #include <chrono>
@@ -25,9 +26,9 @@ namespace llmc {
 
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
-  uint16_t port = 8000;                       // 0: any free port (port() says which)
-  std::string api_key;                        // non-empty: /v1/* needs "Authorization: Bearer <key>"
-  std::vector<std::string> allowed_origins;   // CORS origins ("*" for any); empty: no CORS headers
+  uint16_t port = 8000;                      // 0: any free port (port() says which)
+  std::string api_key;                       // non-empty: /v1/* needs "Authorization: Bearer <key>"
+  std::vector<std::string> allowed_origins;  // CORS origins ("*" for any); empty: no CORS headers
   int io_threads = 2;
   size_t max_body_bytes = size_t{32} << 20;   // larger request bodies get 413
   std::chrono::seconds idle_timeout{60};      // keep-alive connections idle this long are closed

@@ -40,7 +40,6 @@ std::string head(int status, const std::string& content_type, bool keep_alive,
   return h;
 }
 
-
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, SessionContext& context)
@@ -80,19 +79,21 @@ void HttpSession::on_header(error_code ec) {
     return;
   }
   if (ec) return on_request(ec);
-  http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) { self->on_request(ec); });
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, size_t) { self->on_request(ec); });
 }
 
 void HttpSession::on_request(error_code ec) {
   disarm_timer();
   if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || closed_) return close();
-  if (ec == http::error::body_limit || ec == http::error::buffer_overflow || ec == http::error::header_limit) {
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow ||
+      ec == http::error::header_limit) {
     close_after_response_ = true;
     const bool body = ec == http::error::body_limit;
     write_response(context_.service.error_response(
         ApiError(body ? 413 : 431,
-                 body ? "the request body is larger than " + std::to_string(context_.service.options().max_body_bytes) +
-                            " bytes"
+                 body ? "the request body is larger than " +
+                            std::to_string(context_.service.options().max_body_bytes) + " bytes"
                       : "the request header is too large",
                  "invalid_request_error", "", body ? "request_too_large" : "header_too_large")));
     return;
@@ -113,7 +114,8 @@ void HttpSession::on_request(error_code ec) {
   for (const auto& field : message) {
     const auto name = field.name_string();
     const auto value = field.value();
-    request.headers.emplace_back(lower(std::string_view(name.data(), name.size())), std::string(value.data(), value.size()));
+    request.headers.emplace_back(lower(std::string_view(name.data(), name.size())),
+                                 std::string(value.data(), value.size()));
   }
   request.body = std::move(message.body());
   handle(std::move(request));
@@ -131,19 +133,19 @@ void HttpSession::write_response(HttpResponse response) {
   context_.service.count_response(response.status);
   if (context_.service.draining()) close_after_response_ = true;
   const bool keep = keep_alive_ && !close_after_response_;
-  auto wire = std::make_shared<std::string>(head(response.status, response.content_type, keep, response.headers));
+  auto wire =
+      std::make_shared<std::string>(head(response.status, response.content_type, keep, response.headers));
   *wire += "content-length: " + std::to_string(response.body.size()) + "\r\n\r\n";
   *wire += response.body;
   arm_timer(context_.service.options().write_timeout);
-  asio::async_write(socket_, asio::buffer(*wire), [self = shared_from_this(), wire, keep](error_code ec, size_t) {
-    self->disarm_timer();
-    if (ec) return self->client_gone();
-    if (!keep) {
-      self->keep_alive_ = false;
-      if (self->close_after_response_) return self->close_lingering();
-    }
-    self->after_response();
-  });
+  asio::async_write(socket_, asio::buffer(*wire),
+                    [self = shared_from_this(), wire, keep](error_code ec, size_t) {
+                      self->disarm_timer();
+                      if (self->exchange_) self->finish_generation();  // its reply is out (or cannot go out)
+                      if (ec) return self->client_gone();
+                      if (!keep) self->keep_alive_ = false;  // next_request closes once the watch is back
+                      self->after_response();
+                    });
 }
 
 void HttpSession::after_response() {
@@ -195,10 +197,11 @@ void HttpSession::close_lingering() {
 }
 
 void HttpSession::linger_read(std::shared_ptr<std::array<char, 16384>> scratch) {
-  socket_.async_read_some(asio::buffer(*scratch), [self = shared_from_this(), scratch](error_code ec, size_t) {
-    if (ec || self->closed_) return self->close();
-    self->linger_read(scratch);
-  });
+  socket_.async_read_some(asio::buffer(*scratch),
+                          [self = shared_from_this(), scratch](error_code ec, size_t) {
+                            if (ec || self->closed_) return self->close();
+                            self->linger_read(scratch);
+                          });
 }
 
 }  // namespace llmc::http_api

@@ -6,12 +6,12 @@
 // are aborted) even when nothing is being written. Keep-alive, with an idle timeout; writes have a timeout.
 #pragma once
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <array>
 #include <memory>
 #include <optional>
 #include <string>

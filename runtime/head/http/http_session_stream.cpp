@@ -25,22 +25,27 @@ std::string chunk(const std::string& data) {
 void HttpSession::start_generation(GenerationJob job, std::vector<std::pair<std::string, std::string>> cors) {
   const uint64_t serial = ++serial_;
   const bool streaming = job.stream && job.kind != ApiKind::kPredict;
-  exchange_ = std::make_unique<Exchange>(
-      Exchange{serial, ResponseBuilder(job, context_.service.model().tokenizer.get()), {}, std::move(cors), streaming});
+  exchange_ =
+      std::make_unique<Exchange>(Exchange{serial,
+                                          ResponseBuilder(job, context_.service.model().tokenizer.get()),
+                                          {},
+                                          std::move(cors),
+                                          streaming});
   ++context_.active_generations;
-  // The engine calls this on its own thread: post to our strand and never block. A weak pointer, because a
-  // connection that is gone must not be kept alive by the engine.
+  // The engine calls this on its own thread: post to our strand and never block. It holds only a weak
+  // pointer and the gate (no executor: the callback may outlive the server's I/O context), so a connection
+  // that is gone is not kept alive by the engine.
   std::weak_ptr<HttpSession> weak = weak_from_this();
-  auto gate = context_.gate;
-  auto executor = socket_.get_executor();
-  auto sink = [weak, gate, executor, serial](size_t prompt_index, RequestOutput output) {
+  auto sink = [weak, gate = context_.gate, serial](size_t prompt_index, RequestOutput output) {
     std::lock_guard lock(gate->mutex);
     if (!gate->open) return;
     auto self = weak.lock();
     if (!self) return;  // it aborted its requests when it went
-    asio::post(executor, [self = std::move(self), serial, prompt_index, output = std::move(output)]() mutable {
-      self->on_output(serial, prompt_index, std::move(output));
-    });
+    auto executor = self->socket_.get_executor();
+    asio::post(executor,
+               [self = std::move(self), serial, prompt_index, output = std::move(output)]() mutable {
+                 self->on_output(serial, prompt_index, std::move(output));
+               });
   };
   try {
     exchange_->ids = context_.service.submit(exchange_->builder.job(), sink);
@@ -53,7 +58,8 @@ void HttpSession::start_generation(GenerationJob job, std::vector<std::pair<std:
   context_.track(exchange_->ids);
   watch_client();
   if (!streaming) return;
-  const char* type = job.kind == ApiKind::kGenerate ? "application/x-ndjson" : "text/event-stream; charset=utf-8";
+  const char* type =
+      job.kind == ApiKind::kGenerate ? "application/x-ndjson" : "text/event-stream; charset=utf-8";
   const bool keep = keep_alive_ && !context_.service.draining();
   std::string h = "HTTP/1.1 200 OK\r\nserver: llm-cluster\r\ncontent-type: " + std::string(type) +
                   "\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n";

@@ -11,8 +11,8 @@
 namespace llmc::http_api {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string
+  std::string method;                                        // "GET", "POST", ...
+  std::string path;                                          // without the query string
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
 

@@ -6,7 +6,7 @@
 namespace llmc::http_api {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // JSON has no NaN or Infinity: -inf (a token the sampler could not pick) is -9999.0 as in vLLM, NaN is null.
 json logprob_value(float v) {
@@ -42,19 +42,25 @@ json ResponseBuilder::logprobs_json(const std::vector<TokenLogprobs>& tokens, si
       json top = json::array();
       for (const TokenLogprob& alt : t.top) {
         const std::string alt_text = token_string(tokenizer_, alt.token_id);
-        top.push_back({{"token", alt_text}, {"logprob", logprob_value(alt.logprob)}, {"bytes", utf8_bytes(alt_text)}});
+        top.push_back(
+            {{"token", alt_text}, {"logprob", logprob_value(alt.logprob)}, {"bytes", utf8_bytes(alt_text)}});
       }
-      content.push_back(
-          {{"token", text}, {"logprob", logprob_value(t.logprob)}, {"bytes", utf8_bytes(text)}, {"top_logprobs", top}});
+      content.push_back({{"token", text},
+                         {"logprob", logprob_value(t.logprob)},
+                         {"bytes", utf8_bytes(text)},
+                         {"top_logprobs", top}});
     }
     return {{"content", std::move(content)}};
   }
-  json out = {{"tokens", json::array()}, {"token_logprobs", json::array()}, {"top_logprobs", json::array()},
+  json out = {{"tokens", json::array()},
+              {"token_logprobs", json::array()},
+              {"top_logprobs", json::array()},
               {"text_offset", json::array()}};
   for (const TokenLogprobs& t : tokens) {
     const std::string text = token_string(tokenizer_, t.token_id);
     json top = json::object();
-    for (const TokenLogprob& alt : t.top) top[token_string(tokenizer_, alt.token_id)] = logprob_value(alt.logprob);
+    for (const TokenLogprob& alt : t.top)
+      top[token_string(tokenizer_, alt.token_id)] = logprob_value(alt.logprob);
     if (!top.contains(text)) top[text] = logprob_value(t.logprob);  // the sampled token is always listed
     out["tokens"].push_back(text);
     out["token_logprobs"].push_back(logprob_value(t.logprob));

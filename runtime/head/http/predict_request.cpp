@@ -14,7 +14,8 @@ json merge_instance(const json& instance, const json& parameters, size_t index) 
   } else if (instance.is_object()) {
     for (auto it = instance.begin(); it != instance.end(); ++it) merged[it.key()] = it.value();
   } else {
-    throw bad_request("instances[" + std::to_string(index) + "] must be a prompt string or an object", "instances");
+    throw bad_request("instances[" + std::to_string(index) + "] must be a prompt string or an object",
+                      "instances");
   }
   return merged;
 }
@@ -29,7 +30,8 @@ GenerationRequest instance_request(const json& merged, const ServedModel& model,
     const auto prompt = get_string(merged, "prompt");
     if (!prompt) throw bad_request("needs 'prompt' (a string) or 'messages'", "prompt");
     try {
-      r.prompt_token_ids = require_tokenizer(model).encode(*prompt, get_bool(merged, "add_special_tokens").value_or(true));
+      r.prompt_token_ids =
+          require_tokenizer(model).encode(*prompt, get_bool(merged, "add_special_tokens").value_or(true));
     } catch (const ApiError&) {
       throw;
     } catch (const Error& e) {
@@ -62,7 +64,8 @@ GenerationJob parse_predict_request(const json& body, const ServedModel& model) 
       job.requests.push_back(instance_request(merge_instance(instances[i], parameters, i), model, text));
       job.prompt_texts.push_back(std::move(text));
     } catch (const ApiError& e) {
-      throw ApiError(e.status(), "instances[" + std::to_string(i) + "]: " + e.what(), e.type(), e.param(), e.code());
+      throw ApiError(e.status(), "instances[" + std::to_string(i) + "]: " + e.what(), e.type(), e.param(),
+                     e.code());
     }
   }
   return job;

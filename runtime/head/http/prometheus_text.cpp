@@ -36,7 +36,8 @@ class Writer {
     out_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
   }
   void sample(const std::string& name, double value, const std::string& extra_labels = "") {
-    out_ += name + "{" + labels_ + (extra_labels.empty() ? "" : "," + extra_labels) + "} " + number(value) + "\n";
+    out_ +=
+        name + "{" + labels_ + (extra_labels.empty() ? "" : "," + extra_labels) + "} " + number(value) + "\n";
   }
   void gauge(const std::string& name, const char* help, double value) {
     header(name, "gauge", help);
@@ -67,12 +68,16 @@ class Writer {
 
 }  // namespace
 
-std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_name, const HttpCounters& http) {
+std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_name,
+                            const HttpCounters& http) {
   Writer w(model_name);
-  w.gauge("vllm:num_requests_running", "Requests running on the engine (sequences in the batch).", m.num_running);
-  w.gauge("vllm:num_requests_waiting", "Requests waiting to be scheduled, preempted ones included.", m.num_waiting);
+  w.gauge("vllm:num_requests_running", "Requests running on the engine (sequences in the batch).",
+          m.num_running);
+  w.gauge("vllm:num_requests_waiting", "Requests waiting to be scheduled, preempted ones included.",
+          m.num_waiting);
   w.gauge("vllm:kv_cache_usage_perc", "Fraction of KV-cache blocks in use (1 = full).", m.kv_usage);
-  w.counter("vllm:num_preemptions_total", "Preemptions of running sequences.", static_cast<double>(m.num_preemptions));
+  w.counter("vllm:num_preemptions_total", "Preemptions of running sequences.",
+            static_cast<double>(m.num_preemptions));
   w.counter("vllm:prefix_cache_queries_total", "Prompt tokens looked up in the prefix cache.",
             static_cast<double>(m.prefix_cache_queries));
   w.counter("vllm:prefix_cache_hits_total", "Prompt tokens served by the prefix cache.",
@@ -80,12 +85,14 @@ std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_n
   w.counter("vllm:prompt_tokens_total", "Prompt tokens processed.", static_cast<double>(m.prompt_tokens));
   w.counter("vllm:generation_tokens_total", "Tokens generated.", static_cast<double>(m.generation_tokens));
   w.header("vllm:request_success_total", "counter", "Finished requests by finish reason.");
-  for (const FinishReason r : {FinishReason::kStop, FinishReason::kLength, FinishReason::kAbort, FinishReason::kError}) {
+  for (const FinishReason r :
+       {FinishReason::kStop, FinishReason::kLength, FinishReason::kAbort, FinishReason::kError}) {
     w.sample("vllm:request_success_total", static_cast<double>(m.finished_by_reason[static_cast<size_t>(r)]),
              std::string("finished_reason=\"") + finish_reason_name(r) + "\"");
   }
   w.header("llmc:requests_rejected_total", "counter", "Requests the engine refused at submit, by reason.");
-  w.sample("llmc:requests_rejected_total", static_cast<double>(m.rejected_overloaded), "reason=\"overloaded\"");
+  w.sample("llmc:requests_rejected_total", static_cast<double>(m.rejected_overloaded),
+           "reason=\"overloaded\"");
   w.sample("llmc:requests_rejected_total", static_cast<double>(m.rejected_invalid), "reason=\"invalid\"");
   w.header("llmc:http_responses_total", "counter", "HTTP responses by status class.");
   for (int c = 1; c <= 5; ++c) {
@@ -93,7 +100,8 @@ std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_n
              "code=\"" + std::to_string(c) + "xx\"");
   }
   w.histogram("vllm:time_to_first_token_seconds", "Time to first token.", m.time_to_first_token);
-  w.histogram("vllm:inter_token_latency_seconds", "Time between consecutive output tokens.", m.inter_token_latency);
+  w.histogram("vllm:inter_token_latency_seconds", "Time between consecutive output tokens.",
+              m.inter_token_latency);
   w.histogram("vllm:e2e_request_latency_seconds", "Arrival to finish of a request.", m.e2e_latency);
   w.histogram("vllm:request_queue_time_seconds", "Arrival to first scheduling of a request.", m.queue_time);
   return w.take();

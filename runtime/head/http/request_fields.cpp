@@ -42,7 +42,8 @@ void refuse_unsupported(const json& body, int32_t n) {
   if (has(body, "response_format")) {
     const json& f = body["response_format"];
     if (!f.is_object() || f.value("type", json()) != "text") {
-      throw bad_request("response_format other than {\"type\": \"text\"} is not supported", "response_format");
+      throw bad_request("response_format other than {\"type\": \"text\"} is not supported",
+                        "response_format");
     }
   }
 }
@@ -89,7 +90,8 @@ std::optional<std::string> get_string(const json& body, const char* key) {
 std::string check_model(const json& body, const ServedModel& model) {
   const auto name = get_string(body, "model");
   if (!name) return model.names.front();
-  if (std::find(model.names.begin(), model.names.end(), *name) == model.names.end()) throw model_not_found(*name);
+  if (std::find(model.names.begin(), model.names.end(), *name) == model.names.end())
+    throw model_not_found(*name);
   return *name;
 }
 
@@ -100,17 +102,20 @@ GenerationRequest read_generation_request(const json& body, const ServedModel& m
   } catch (const SubmitError& e) {
     throw bad_request(e.what(), quoted_field(e.what()));
   }
-  if (const auto n = get_int(body, "n"); n && (*n < 1 || *n > 1024)) throw bad_request("n must be in [1, 1024]", "n");
+  if (const auto n = get_int(body, "n"); n && (*n < 1 || *n > 1024))
+    throw bad_request("n must be in [1, 1024]", "n");
   refuse_unsupported(body, r.sampling.n);
   r.skip_special_tokens = get_bool(body, "skip_special_tokens").value_or(true);
   if (const auto priority = get_int(body, "priority")) {
-    if (*priority < INT32_MIN || *priority > INT32_MAX) throw bad_request("priority is out of range", "priority");
+    if (*priority < INT32_MIN || *priority > INT32_MAX)
+      throw bad_request("priority is out of range", "priority");
     r.priority = static_cast<int32_t>(*priority);
   }
   return r;
 }
 
-void log_unknown_fields(const json& body, std::initializer_list<std::string_view> known, std::string_view api) {
+void log_unknown_fields(const json& body, std::initializer_list<std::string_view> known,
+                        std::string_view api) {
   std::string unknown;
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) != known.end()) continue;
@@ -124,7 +129,8 @@ void read_stream_options(const json& body, GenerationJob& job) {
   if (has(body, "stream_options")) {
     const json& o = body["stream_options"];
     if (!o.is_object()) wrong_type("stream_options", "an object", o);
-    if (!job.stream) throw bad_request("stream_options can only be given when stream is true", "stream_options");
+    if (!job.stream)
+      throw bad_request("stream_options can only be given when stream is true", "stream_options");
     job.include_usage = get_bool(o, "include_usage").value_or(false);
   }
 }
@@ -136,7 +142,8 @@ void finish_max_tokens(GenerationRequest& request, const json& body, ApiKind kin
   const bool given = has(body, "max_tokens") || has(body, "max_completion_tokens");
   if (!given) {
     int64_t fallback = kind == ApiKind::kChat ? room : 16;
-    if (model.generation.max_new_tokens) fallback = std::min<int64_t>(fallback, *model.generation.max_new_tokens);
+    if (model.generation.max_new_tokens)
+      fallback = std::min<int64_t>(fallback, *model.generation.max_new_tokens);
     request.sampling.max_tokens = static_cast<int32_t>(std::max<int64_t>(1, std::min(fallback, room)));
   }
   const int64_t total = prompt_len + request.sampling.max_tokens;
@@ -145,7 +152,8 @@ void finish_max_tokens(GenerationRequest& request, const json& body, ApiKind kin
                           " tokens. However, you requested " + std::to_string(total) + " tokens (" +
                           std::to_string(prompt_len) + " in the " + prompt_field + ", " +
                           std::to_string(request.sampling.max_tokens) +
-                          " in the completion). Please reduce the length of the " + prompt_field + " or completion.",
+                          " in the completion). Please reduce the length of the " + prompt_field +
+                          " or completion.",
                       given ? "max_tokens" : prompt_field, "context_length_exceeded");
   }
 }
@@ -171,7 +179,8 @@ std::string make_response_id(const std::string& prefix, std::string_view request
 }
 
 int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 const Tokenizer& require_tokenizer(const ServedModel& model) {

@@ -5,11 +5,10 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/head/generation_request.h"
 #include "runtime/head/http/generation_job.h"
@@ -36,7 +35,8 @@ std::string check_model(const json& body, const ServedModel& model);
 GenerationRequest read_generation_request(const json& body, const ServedModel& model);
 
 // Logs (one line per request) the fields not in `known`, which are otherwise ignored.
-void log_unknown_fields(const json& body, std::initializer_list<std::string_view> known, std::string_view api);
+void log_unknown_fields(const json& body, std::initializer_list<std::string_view> known,
+                        std::string_view api);
 
 // stream, stream_options.include_usage (only with stream), n.
 void read_stream_options(const json& body, GenerationJob& job);

@@ -4,10 +4,14 @@
 
 namespace llmc::http_api {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
+std::string to_wire(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 std::string to_wire(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+std::string sse_event(const nlohmann::json& payload) { return "data: " + to_wire(payload) + "\n\n"; }
 std::string sse_event(const json& payload) { return "data: " + to_wire(payload) + "\n\n"; }
 
 ResponseBuilder::ResponseBuilder(const GenerationJob& job, const Tokenizer* tokenizer)
@@ -35,7 +39,8 @@ std::string ResponseBuilder::completion_chunk(size_t index, std::string text, js
   return sse_event(chunk);
 }
 
-std::string ResponseBuilder::chat_chunk(size_t index, json delta, json logprobs, const Choice& c, bool final) const {
+std::string ResponseBuilder::chat_chunk(size_t index, json delta, json logprobs, const Choice& c,
+                                        bool final) const {
   json chunk = chunk_envelope("chat.completion.chunk");
   json choice = {{"index", index},
                  {"delta", std::move(delta)},
@@ -72,8 +77,8 @@ std::string ResponseBuilder::stream_delta(size_t index, const SequenceDelta& d) 
   if (job_.kind == ApiKind::kCompletion) {
     size_t prompt = 0;
     while (prompt + 1 < first_choice_.size() && first_choice_[prompt + 1] <= index) ++prompt;
-    return completion_chunk(index, echo_now ? job_.prompt_texts[prompt] + d.text : d.text, std::move(logprobs), c,
-                            final);
+    return completion_chunk(index, echo_now ? job_.prompt_texts[prompt] + d.text : d.text,
+                            std::move(logprobs), c, final);
   }
   json delta = json::object();
   if (!d.text.empty() || !final) delta["content"] = d.text;
@@ -92,7 +97,8 @@ std::string ResponseBuilder::add(size_t prompt_index, const RequestOutput& outpu
     Choice& c = choices_[index];
     c.text += d.text;
     c.num_tokens += static_cast<int32_t>(d.token_ids.size());
-    if (job_.logprobs >= 0 && !job_.stream) c.logprobs.insert(c.logprobs.end(), d.logprobs.begin(), d.logprobs.end());
+    if (job_.logprobs >= 0 && !job_.stream)
+      c.logprobs.insert(c.logprobs.end(), d.logprobs.begin(), d.logprobs.end());
     if (d.finish_reason != FinishReason::kNone) {
       c.finish = d.finish_reason;
       if (const auto* id = std::get_if<int32_t>(&d.stop_reason)) c.stop_reason = *id;
@@ -112,7 +118,8 @@ std::string ResponseBuilder::add(size_t prompt_index, const RequestOutput& outpu
 
 std::string ResponseBuilder::stream_tail() {
   std::string tail;
-  const ApiError engine_failed(503, "the engine failed while generating: " + error_, "server_error", "", "engine_dead");
+  const ApiError engine_failed(503, "the engine failed while generating: " + error_, "server_error", "",
+                               "engine_dead");
   if (job_.kind == ApiKind::kGenerate) {
     if (!error_.empty()) tail += to_wire(error_body(engine_failed)) + "\n";
     return tail;

@@ -1,15 +1,15 @@
 // Turns the engine's RequestOutputs for one GenerationJob into the API's reply: SSE events while streaming
-// (OpenAI's chunk objects, `data: [DONE]`), newline-delimited JSON for /generate, or one JSON body at the end.
+// (OpenAI's chunk objects, `data: [DONE]`), newline-delimited JSON for /generate, or one JSON body at the
+// end.
 //
 // Owned by one HTTP exchange and used on its strand only (not thread-safe). Choice index of a sequence is
 // prompt_index * n + sequence index, as vLLM numbers them.
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/tokenizer/tokenizer.h"
 #include "runtime/head/http/generation_job.h"
@@ -20,6 +20,9 @@ namespace llmc::http_api {
 
 class ResponseBuilder {
  public:
+  // Response objects keep OpenAI's field order (id, object, created, model, choices, usage).
+  using json = nlohmann::ordered_json;
+
   // `tokenizer` turns logprob token ids into strings; null: "token_id:<id>".
   ResponseBuilder(const GenerationJob& job, const Tokenizer* tokenizer);
 
@@ -45,8 +48,8 @@ class ResponseBuilder {
     std::vector<TokenLogprobs> logprobs;
     size_t text_offset = 0;  // code points of the token strings so far (completions' text_offset)
     FinishReason finish = FinishReason::kNone;
-    nlohmann::json stop_reason;  // null, an int (stop token id) or a string (stop string)
-    bool started = false;        // streamed anything yet (echo goes first)
+    json stop_reason;      // null, an int (stop token id) or a string (stop string)
+    bool started = false;  // streamed anything yet (echo goes first)
   };
   struct PromptState {
     int32_t num_prompt_tokens = 0;
@@ -55,13 +58,14 @@ class ResponseBuilder {
   };
 
   std::string stream_delta(size_t choice_index, const SequenceDelta& d);
-  std::string chat_chunk(size_t index, nlohmann::json delta, nlohmann::json logprobs, const Choice& c, bool final) const;
-  std::string completion_chunk(size_t index, std::string text, nlohmann::json logprobs, const Choice& c, bool final) const;
-  nlohmann::json chunk_envelope(const char* object) const;
-  nlohmann::json logprobs_json(const std::vector<TokenLogprobs>& tokens, size_t& text_offset) const;
-  nlohmann::json usage() const;
-  nlohmann::json completion_body() const;
-  nlohmann::json chat_body() const;
+  std::string chat_chunk(size_t index, json delta, json logprobs, const Choice& c, bool final) const;
+  std::string completion_chunk(size_t index, std::string text, json logprobs, const Choice& c,
+                               bool final) const;
+  json chunk_envelope(const char* object) const;
+  json logprobs_json(const std::vector<TokenLogprobs>& tokens, size_t& text_offset) const;
+  json usage() const;
+  json completion_body() const;
+  json chat_body() const;
   std::string generate_line() const;
   std::string full_text(size_t choice_index) const;  // echo / prompt included as the API wants
 

@@ -28,7 +28,8 @@ std::vector<RouteEntry> route_table(const HttpServerOptions& o) {
 }
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
-  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) { return a == "*" || a == origin; });
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& a) { return a == "*" || a == origin; });
 }
 
 bool wildcard(const std::vector<std::string>& allowed) {
@@ -38,8 +39,8 @@ bool wildcard(const std::vector<std::string>& allowed) {
 }  // namespace
 
 Route match_route(const HttpRequest& request, const HttpServerOptions& options) {
-  if (request.method == "OPTIONS" && request.header("origin") && request.header("access-control-request-method") &&
-      !options.allowed_origins.empty()) {
+  if (request.method == "OPTIONS" && request.header("origin") &&
+      request.header("access-control-request-method") && !options.allowed_origins.empty()) {
     return Route::kPreflight;
   }
   std::string allow;
@@ -49,10 +50,12 @@ Route match_route(const HttpRequest& request, const HttpServerOptions& options) 
     for (const std::string& m : e.methods) allow += (allow.empty() ? "" : ", ") + m;
   }
   if (!allow.empty()) {
-    throw ApiError(405, "method " + request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")",
-                   "invalid_request_error", "", "method_not_allowed");
+    throw ApiError(
+        405, "method " + request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")",
+        "invalid_request_error", "", "method_not_allowed");
   }
-  throw ApiError(404, "no route for " + request.method + " " + request.path, "invalid_request_error", "", "not_found");
+  throw ApiError(404, "no route for " + request.method + " " + request.path, "invalid_request_error", "",
+                 "not_found");
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -69,16 +72,17 @@ void check_api_key(const HttpRequest& request, const std::string& api_key) {
   if (api_key.empty() || !(request.path == "/v1" || request.path.rfind("/v1/", 0) == 0)) return;
   const auto header = request.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  const std::string_view given =
-      header && header->substr(0, kBearer.size()) == kBearer ? header->substr(kBearer.size()) : std::string_view();
+  const std::string_view given = header && header->substr(0, kBearer.size()) == kBearer
+                                     ? header->substr(kBearer.size())
+                                     : std::string_view();
   if (!constant_time_equal(given, api_key)) {
-    throw ApiError(401, "Incorrect API key provided (send 'Authorization: Bearer <key>').", "invalid_request_error",
-                   "", "invalid_api_key");
+    throw ApiError(401, "Incorrect API key provided (send 'Authorization: Bearer <key>').",
+                   "invalid_request_error", "", "invalid_api_key");
   }
 }
 
-std::vector<std::pair<std::string, std::string>> cors_headers(const HttpRequest& request,
-                                                              const std::vector<std::string>& allowed_origins) {
+std::vector<std::pair<std::string, std::string>> cors_headers(
+    const HttpRequest& request, const std::vector<std::string>& allowed_origins) {
   const auto origin = request.header("origin");
   if (allowed_origins.empty() || !origin || !origin_allowed(*origin, allowed_origins)) return {};
   if (wildcard(allowed_origins)) return {{"access-control-allow-origin", "*"}};

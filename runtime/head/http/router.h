@@ -28,14 +28,17 @@ enum class Route {
 // Throws ApiError 404 (unknown path) or 405 (known path, other method).
 Route match_route(const HttpRequest& request, const HttpServerOptions& options);
 
-// /v1/* only: throws ApiError 401 unless "Authorization: Bearer <api_key>" matches (compared in constant time).
+// /v1/* only: throws ApiError 401 unless "Authorization: Bearer <api_key>" matches (compared in constant
+// time).
 void check_api_key(const HttpRequest& request, const std::string& api_key);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
-// CORS headers for a response to `request` (none when no origins are configured or the origin is not allowed).
-std::vector<std::pair<std::string, std::string>> cors_headers(const HttpRequest& request,
-                                                              const std::vector<std::string>& allowed_origins);
-// The answer to a CORS preflight: 200 with the Access-Control-Allow-* headers, or 400 for a disallowed origin.
+// CORS headers for a response to `request` (none when no origins are configured or the origin is not
+// allowed).
+std::vector<std::pair<std::string, std::string>> cors_headers(
+    const HttpRequest& request, const std::vector<std::string>& allowed_origins);
+// The answer to a CORS preflight: 200 with the Access-Control-Allow-* headers, or 400 for a disallowed
+// origin.
 HttpResponse preflight_response(const HttpRequest& request, const std::vector<std::string>& allowed_origins);
 
 }  // namespace llmc::http_api

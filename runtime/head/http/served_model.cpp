@@ -26,10 +26,13 @@ ServedModel load_served_model(const ServedModelPaths& paths, int32_t max_model_l
   const std::filesystem::path tokenizer_dir = paths.tokenizer_dir.value_or(paths.model_dir);
   m.tokenizer = Tokenizer::from_dir(tokenizer_dir);
   try {
-    auto source = std::make_shared<ChatTemplateSource>(load_chat_template_source(tokenizer_dir, paths.chat_template));
-    m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::parse(source->template_text, source->origin));
+    auto source =
+        std::make_shared<ChatTemplateSource>(load_chat_template_source(tokenizer_dir, paths.chat_template));
+    m.chat_template =
+        std::make_shared<ChatTemplate>(ChatTemplate::parse(source->template_text, source->origin));
     if (auto it = source->named_templates.find("tool_use"); it != source->named_templates.end()) {
-      m.tool_use_template = std::make_shared<ChatTemplate>(ChatTemplate::parse(it->second, source->origin + " (tool_use)"));
+      m.tool_use_template =
+          std::make_shared<ChatTemplate>(ChatTemplate::parse(it->second, source->origin + " (tool_use)"));
     }
     m.chat_source = std::move(source);
   } catch (const ChatTemplateError&) {

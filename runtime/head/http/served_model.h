@@ -1,4 +1,5 @@
-// What the HTTP API serves: the model's names, tokenizer, chat template, generation defaults and length limit.
+// What the HTTP API serves: the model's names, tokenizer, chat template, generation defaults and length
+// limit.
 //
 // Loaded once at startup (load_served_model) and shared read-only by every I/O thread: Tokenizer and
 // ChatTemplate are immutable and safe to use from many threads at once.
@@ -24,17 +25,17 @@ struct ServedModel {
   std::shared_ptr<const Tokenizer> tokenizer;  // null: only token-id prompts (no text, no chat)
   // The chat template source (special tokens) and its parsed templates; null: the chat API answers 400.
   std::shared_ptr<const ChatTemplateSource> chat_source;
-  std::shared_ptr<const ChatTemplate> chat_template;           // the default template
-  std::shared_ptr<const ChatTemplate> tool_use_template;       // used when tools are passed; may be null
-  GenerationConfig generation;     // the model's default sampling settings
-  int32_t max_model_len = 0;       // prompt + output tokens of one sequence at most (the engine's limit)
+  std::shared_ptr<const ChatTemplate> chat_template;      // the default template
+  std::shared_ptr<const ChatTemplate> tool_use_template;  // used when tools are passed; may be null
+  GenerationConfig generation;                            // the model's default sampling settings
+  int32_t max_model_len = 0;  // prompt + output tokens of one sequence at most (the engine's limit)
 };
 
 struct ServedModelPaths {
   std::filesystem::path model_dir;
   std::optional<std::filesystem::path> tokenizer_dir;  // --tokenizer; default: the model folder
   std::optional<std::filesystem::path> chat_template;  // --chat-template FILE
-  std::vector<std::string> served_model_names;          // --served-model-name; default: the model folder path
+  std::vector<std::string> served_model_names;         // --served-model-name; default: the model folder path
 };
 
 // Loads the tokenizer (tokenizer_dir or model_dir), the chat template (a model without one serves

@@ -35,7 +35,10 @@ json tokenize_body(const json& body, const nlohmann::ordered_json& ordered, cons
       throw bad_request(std::string("cannot tokenize the prompt: ") + e.what(), "prompt");
     }
   }
-  json out = {{"count", ids.size()}, {"max_model_len", model.max_model_len}, {"tokens", ids}, {"token_strs", nullptr}};
+  json out = {{"count", ids.size()},
+              {"max_model_len", model.max_model_len},
+              {"tokens", ids},
+              {"token_strs", nullptr}};
   if (get_bool(body, "return_token_strs").value_or(false)) {
     json strs = json::array();
     for (const int32_t id : ids) strs.push_back(tokenizer.contains_id(id) ? tokenizer.id_to_token(id) : "");
@@ -52,9 +55,10 @@ json detokenize_body(const json& body, const ServedModel& model) {
   }
   std::vector<int32_t> ids;
   for (const json& t : body["tokens"]) {
-    if (!t.is_number_integer() || t.get<int64_t>() < 0 || !tokenizer.contains_id(static_cast<int32_t>(t.get<int64_t>())) ||
-        t.get<int64_t>() > INT32_MAX) {
-      throw bad_request("'tokens' holds " + t.dump() + ", which is not a token id of this tokenizer", "tokens");
+    if (!t.is_number_integer() || t.get<int64_t>() < 0 ||
+        !tokenizer.contains_id(static_cast<int32_t>(t.get<int64_t>())) || t.get<int64_t>() > INT32_MAX) {
+      throw bad_request("'tokens' holds " + t.dump() + ", which is not a token id of this tokenizer",
+                        "tokens");
     }
     ids.push_back(t.get<int32_t>());
   }

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "runtime/head/http/served_model.h"
 #include "runtime/head/metrics.h"
@@ -18,7 +17,8 @@ nlohmann::json models_body(const ServedModel& model, int64_t created);
 
 // POST /tokenize: {"prompt": "..."} or {"messages": [...]} (plus add_special_tokens, add_generation_prompt,
 // return_token_strs) -> {"count", "max_model_len", "tokens", "token_strs"}. `ordered` keeps key order.
-nlohmann::json tokenize_body(const nlohmann::json& body, const nlohmann::ordered_json& ordered, const ServedModel& model);
+nlohmann::json tokenize_body(const nlohmann::json& body, const nlohmann::ordered_json& ordered,
+                             const ServedModel& model);
 // POST /detokenize: {"tokens": [...]} -> {"prompt": "..."}.
 nlohmann::json detokenize_body(const nlohmann::json& body, const ServedModel& model);
 
@@ -28,6 +28,7 @@ struct HttpCounters {
 };
 
 // GET /metrics: Prometheus text exposition (version 0.0.4) with vLLM's metric names.
-std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_name, const HttpCounters& http);
+std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_name,
+                            const HttpCounters& http);
 
 }  // namespace llmc::http_api

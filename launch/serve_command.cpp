@@ -1,0 +1,108 @@
+// `llm-cluster [serve] MODEL_DIR [--tp T --pp P] [--host --port ...]`: the OpenAI-compatible server. Under
+// mpirun, rank 0 serves HTTP and runs the scheduler; the other ranks execute plans.
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <iostream>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "common/check.h"
+#include "common/version.h"
+#include "engine/core/generation_config.h"
+#include "engine/core/model_config.h"
+#include "launch/engine_options.h"
+#include "launch/subcommands.h"
+#include "runtime/cluster/cluster.h"
+#include "runtime/comm/mpi_session.h"
+#include "runtime/head/engine_loop.h"
+#include "runtime/head/http/http_options.h"
+#include "runtime/head/http/http_server.h"
+#include "runtime/head/http/text_stream_adapter.h"
+
+namespace llmc {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// Ends the job (non-zero) once the engine is dead, after a moment for the failed requests' replies to leave.
+std::thread start_engine_watch(EngineLoop& engine, HttpServer& server, MpiSession& mpi, std::atomic<bool>& done) {
+  return std::thread([&engine, &server, &mpi, &done] {
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!engine.dead()) continue;
+      spdlog::error("the engine failed: {}; /health now answers 503, exiting", engine.dead_reason());
+      server.request_shutdown();
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      end_job_on_failure(engine.dead_reason(), mpi);
+    }
+  });
+}
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
+  EngineOptions options;
+  HttpCliOptions http;
+  std::string model_dir;
+  po::options_description desc("llm-cluster serve MODEL_DIR [options]");
+  desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder");
+  add_engine_options(desc, options);
+  add_http_options(desc, http);
+  po::positional_options_description positional;
+  positional.add("model", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    if (mpi.rank() == 0) std::cout << desc << "\n";
+    return 0;
+  }
+  ModelConfig config;
+  GenerationConfig generation;
+  try {
+    LLMC_CHECK(!model_dir.empty()) << "missing MODEL_DIR (a Hugging Face model folder)";
+    finish_engine_options(options);
+    finish_http_options(http);
+    options.worker.model_dir = model_dir;
+    http.model.model_dir = model_dir;
+    config = ModelConfig::from_file(std::filesystem::path(model_dir) / "config.json");
+    generation = GenerationConfig::from_model_dir(model_dir);
+  } catch (const Error& e) {
+    fail_collectively(e.what(), mpi.rank() == 0);
+  }
+  ServedModel served;
+  if (mpi.rank() == 0) {
+    // Before loading weights: a bad tokenizer or template fails fast.
+    served = load_served_model(http.model, static_cast<int32_t>(resolve_max_model_len(config, options.worker.max_model_len)));
+  }
+  if (mpi.rank() != 0) {
+    // The head drains on SIGTERM and then shuts the workers down; mpirun forwards the signal to every rank.
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGINT, SIG_IGN);
+  }
+  auto cluster = Cluster::start(options.cluster, options.worker, config, mpi.rank(), mpi.size());
+  if (!cluster->is_head()) {
+    cluster->run_worker();
+    return 0;
+  }
+  std::vector<int64_t> eos = generation.eos_token_ids.empty() ? config.eos_token_ids : generation.eos_token_ids;
+  EngineConfig engine_config = make_engine_config(options, cluster->max_model_len(), config.vocab_size, eos);
+  if (served.tokenizer) engine_config.text_streams = make_text_stream_factory(served.tokenizer);
+  served.max_model_len = static_cast<int32_t>(cluster->max_model_len());
+  http.server.version = kLlmClusterVersion;
+  EngineLoop engine(engine_config, static_cast<int32_t>(cluster->num_kv_blocks()), cluster->take_executor());
+  engine.start();
+  HttpServer server(engine, std::move(served), http.server);
+  spdlog::info("serving {} on http://{}:{} (OpenAI API under /v1)", model_dir, http.server.host, server.port());
+  std::atomic<bool> done{false};
+  std::thread watch = start_engine_watch(engine, server, mpi, done);
+  server.run_until_shutdown();
+  done = true;
+  watch.join();
+  engine.stop();
+  spdlog::info("drained; shutting down");
+  return 0;
+}
+
+}  // namespace llmc
