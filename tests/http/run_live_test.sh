@@ -65,8 +65,19 @@ start_server() {
 }
 
 # SIGTERM must drain and exit 0 within the shutdown timeout plus a margin.
+# The process that should get SIGTERM: the server itself, or under mpirun (LLMC_HTTP_SIGNAL_RANK0=1) the head
+# rank, since mpirun treats its own SIGTERM as "kill the job" while the head drains and shuts the workers down.
+signal_target() {
+  if [[ "${LLMC_HTTP_SIGNAL_RANK0:-0}" != 1 ]]; then echo "$server_pid"; return; fi
+  local pid
+  for pid in $(pgrep -P "$server_pid") $(pgrep -f -- " serve " || true); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=0"; then echo "$pid"; return; fi
+  done
+  fail "no rank-0 process found under mpirun (pid $server_pid)"
+}
+
 stop_server() {
-  kill -TERM "$server_pid"
+  kill -TERM "$(signal_target)"
   local deadline=$((SECONDS + 60))
   while kill -0 "$server_pid" 2>/dev/null; do
     ((SECONDS < deadline)) || fail "the server did not exit within 60 s of SIGTERM"
