@@ -33,13 +33,17 @@ int run_doctor(const std::vector<std::string>& args, MpiSession& mpi) {
     return 0;
   }
   ModelConfig config;
+  std::string local_error;
   try {
     LLMC_CHECK(!model_dir.empty()) << "missing MODEL_DIR (a Hugging Face model folder)";
     finish_engine_options(options);
     config = ModelConfig::from_file(std::filesystem::path(model_dir) / "config.json");
   } catch (const Error& e) {
-    fail_collectively(e.what(), mpi.rank() == 0);
+    local_error = e.what();
   }
+  // Every rank reads its own copy of the files: one node may lack them. All ranks agree before going on.
+  agree_on_local_step(local_error, "reading the model configuration", options.cluster.rendezvous_timeout, mpi.rank(),
+                      mpi.size());
   const BootstrapResult boot = bootstrap_cluster(options.cluster, config, mpi.rank(), mpi.size());
   ParallelGroups groups = split_parallel_groups(boot.parallel);
   const auto rows = measure_links(boot.parallel, groups.tp.get(), groups.pp.get());

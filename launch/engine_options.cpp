@@ -20,6 +20,10 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
       ("step-timeout", po::value(&o.step_timeout_s)->default_value(300), "seconds one step may take before the engine fails")
       ("handshake-timeout", po::value(&o.handshake_timeout_s)->default_value(60),
        "seconds for every worker to connect to the head's control plane")
+      ("rendezvous-timeout", po::value(&o.rendezvous_timeout_s)->default_value(60),
+       "seconds for every rank to report at startup")
+      ("load-timeout", po::value(&o.load_timeout_s)->default_value(900),
+       "seconds for every rank to load its shard of the weights")
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")
       ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0), "longest prompt + output (0: the model's)")
@@ -31,6 +35,8 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
        "prompt tokens of one sequence per step at most (0: no limit)")
       ("max-num-queued-requests", po::value(&o.max_num_queued_requests)->default_value(1024),
        "waiting requests at most; beyond it new ones are refused")
+      ("max-num-queued-tokens", po::value(&o.max_num_queued_tokens)->default_value(4 * 1024 * 1024),
+       "prompt tokens of waiting requests at most; beyond it new ones are refused")
       ("no-enable-prefix-caching", po::bool_switch(&o.no_prefix_caching), "turn automatic prefix caching off")
       ("scheduling-policy", po::value(&o.scheduling_policy)->default_value("fcfs"), "fcfs | priority")
       ("seed", po::value(&o.seed)->default_value(-1), "base seed for requests without one (-1: random)")
@@ -41,7 +47,11 @@ void finish_engine_options(EngineOptions& o) {
   o.worker.kv_cache_bytes = static_cast<int64_t>(o.kv_cache_gib * (1 << 30));
   o.cluster.worker_timeout = std::chrono::seconds(o.worker_timeout_s);
   o.cluster.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
+  o.cluster.rendezvous_timeout = std::chrono::seconds(o.rendezvous_timeout_s);
+  o.cluster.load_timeout = std::chrono::seconds(o.load_timeout_s);
   LLMC_CHECK(o.handshake_timeout_s >= 1) << "--handshake-timeout must be positive";
+  LLMC_CHECK(o.rendezvous_timeout_s >= 1) << "--rendezvous-timeout must be positive";
+  LLMC_CHECK(o.load_timeout_s >= 1) << "--load-timeout must be positive";
   LLMC_CHECK(o.worker_timeout_s >= 2) << "--worker-timeout must be at least 2 seconds";
   LLMC_CHECK(o.step_timeout_s >= 1) << "--step-timeout must be positive";
   o.cluster.layer_partition.clear();
@@ -72,6 +82,7 @@ EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, i
   c.step_timeout = std::chrono::seconds(o.step_timeout_s);
   for (int64_t id : eos_token_ids) c.scheduler.eos_token_ids.push_back(static_cast<int32_t>(id));
   c.max_num_queued_requests = o.max_num_queued_requests;
+  c.max_num_queued_tokens = o.max_num_queued_tokens;
   c.vocab_size = static_cast<int32_t>(vocab_size);
   if (o.seed >= 0) c.seed = static_cast<uint64_t>(o.seed);
   c.validate();

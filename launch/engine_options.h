@@ -19,11 +19,14 @@ struct EngineOptions {
   int worker_timeout_s = 5;
   int step_timeout_s = 300;
   int handshake_timeout_s = 60;
+  int rendezvous_timeout_s = 60;
+  int load_timeout_s = 900;
   double kv_cache_gib = 2.0;
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;
   int32_t long_prefill_token_threshold = 0;
   int32_t max_num_queued_requests = 1024;
+  int64_t max_num_queued_tokens = 4 * 1024 * 1024;
   bool no_prefix_caching = false;
   std::string scheduling_policy = "fcfs";
   int64_t seed = -1;

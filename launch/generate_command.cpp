@@ -93,6 +93,7 @@ int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
   }
   ModelConfig config;
   GenerationConfig generation;
+  std::string local_error;
   try {
     LLMC_CHECK(!model_dir.empty()) << "missing MODEL_DIR (a Hugging Face model folder)";
     LLMC_CHECK(!input.empty()) << "missing --input (JSON Lines of requests)";
@@ -101,8 +102,11 @@ int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
     config = ModelConfig::from_file(std::filesystem::path(model_dir) / "config.json");
     generation = GenerationConfig::from_model_dir(model_dir);
   } catch (const Error& e) {
-    fail_collectively(e.what(), mpi.rank() == 0);  // every rank read the same arguments and files
+    local_error = e.what();
   }
+  // Every rank reads its own copy of the files: one node may lack them. All ranks agree before going on.
+  agree_on_local_step(local_error, "reading the model configuration", options.cluster.rendezvous_timeout, mpi.rank(),
+                      mpi.size());
   // The head reads the requests before startup, so a bad input file fails before any weight is loaded.
   std::vector<OfflineRequest> requests;
   ServedModel served;

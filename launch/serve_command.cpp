@@ -60,6 +60,7 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
   }
   ModelConfig config;
   GenerationConfig generation;
+  std::string local_error;
   try {
     LLMC_CHECK(!model_dir.empty()) << "missing MODEL_DIR (a Hugging Face model folder)";
     finish_engine_options(options);
@@ -69,8 +70,11 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
     config = ModelConfig::from_file(std::filesystem::path(model_dir) / "config.json");
     generation = GenerationConfig::from_model_dir(model_dir);
   } catch (const Error& e) {
-    fail_collectively(e.what(), mpi.rank() == 0);
+    local_error = e.what();
   }
+  // Every rank reads its own copy of the files: one node may lack them. All ranks agree before going on.
+  agree_on_local_step(local_error, "reading the model configuration", options.cluster.rendezvous_timeout, mpi.rank(),
+                      mpi.size());
   ServedModel served;
   if (mpi.rank() == 0) {
     // Before loading weights: a bad tokenizer or template fails fast.

@@ -12,13 +12,17 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libpcre2-dev libutf8proc-dev libhwloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl nodejs npm python3
+  curl python3
   iproute2 openssh-client openssh-server
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# Node.js and npm drive the live OpenAI-client tests. Machines that already carry a Node.js build with npm
+# inside it (NodeSource's package conflicts with Debian's npm) keep theirs; others get Debian's.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq

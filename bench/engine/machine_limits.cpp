@@ -24,7 +24,7 @@ double measure_read_bandwidth(int threads) {
   for (int rep = 0; rep < 5; ++rep) {
     const auto t = std::chrono::steady_clock::now();
     float total = 0.0f;
-#pragma omp parallel for reduction(+ : total) num_threads(threads)
+#pragma omp parallel for simd reduction(+ : total) num_threads(threads)
     for (size_t i = 0; i < n; ++i) total += data[i];
     const double s = seconds_since(t);
     sink = sink + total;

@@ -43,7 +43,10 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options, const Wor
   const std::string report = c->load_and_report(wo, model);
   const std::vector<std::string> reports = gather_at_head(report, "loading weights", options.load_timeout);
   std::string connection = c->is_head() ? c->open_control_plane(reports) : "";
-  connection = broadcast_from_head(connection, "opening the control plane", options.rendezvous_timeout);
+  // Workers wait here while the head still gathers the slowest rank's load report, so their deadline covers
+  // the whole load phase, not only the broadcast.
+  connection = broadcast_from_head(connection, "opening the control plane",
+                                   options.load_timeout + options.rendezvous_timeout);
   if (connection.rfind(kError, 0) == 0) fail_collectively(connection.substr(1), c->is_head());
   c->connect_worker(connection);
   if (c->is_head()) c->start_remote_executor();
@@ -90,6 +93,7 @@ std::string Cluster::load_and_report(const WorkerOptions& wo, const ModelConfig&
 std::string Cluster::open_control_plane(const std::vector<std::string>& reports) {
   std::ostringstream errors;
   std::set<std::string> allowed;
+  HeadControlOptions control_options;
   num_kv_blocks_ = INT64_MAX;
   for (size_t r = 0; r < reports.size(); ++r) {
     if (reports[r].rfind(kError, 0) == 0) {
@@ -101,13 +105,15 @@ std::string Cluster::open_control_plane(const std::vector<std::string>& reports)
     num_kv_blocks_ = std::min<int64_t>(num_kv_blocks_, j["blocks"].get<int64_t>());
     max_model_len_ = j["max_model_len"].get<int64_t>();
     allowed.insert(j["curve_public"].get<std::string>());
+    // A message counts only when its connection's key is its sender rank's: one worker cannot speak for another.
+    control_options.rank_keys[static_cast<int32_t>(r)] = j["curve_public"].get<std::string>();
     worker_ranks_.push_back(static_cast<int>(r));
     worker_names_[static_cast<int>(r)] = boot_.ranks[r].hostname + " (" + boot_.ranks[r].address + ")";
   }
   if (!errors.str().empty()) return std::string(kError) + "loading the model failed: " + errors.str().substr(2);
   try {
     const CurveKeys server = generate_curve_keys();
-    head_control_ = std::make_unique<HeadControl>(boot_.head_address, server, allowed);
+    head_control_ = std::make_unique<HeadControl>(boot_.head_address, server, allowed, control_options);
     spdlog::info("control plane: plans on {}, results on {}; {} KV blocks per rank", head_control_->plan_endpoint(),
                  head_control_->result_endpoint(), num_kv_blocks_);
     return json{{"plans", head_control_->plan_endpoint()},

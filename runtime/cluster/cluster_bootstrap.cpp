@@ -1,6 +1,8 @@
 #include "runtime/cluster/cluster_bootstrap.h"
 
 #include <mpi.h>
+
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "common/check.h"
@@ -44,6 +46,40 @@ void fail_collectively(const std::string& message, bool is_head) {
   throw PeerFailed(message);
 }
 
+void agree_on_local_step(const std::string& local_error, const char* phase, std::chrono::seconds timeout,
+                         int world_rank, int world_size) {
+  if (world_size == 1) {
+    if (!local_error.empty()) throw CollectiveError(local_error);
+    return;
+  }
+  const std::string mine = local_error.empty() ? "" : hostname() + "\n" + local_error;
+  const std::vector<std::string> all = gather_at_head(mine, phase, timeout);
+  std::string verdict = kOk;
+  if (world_rank == 0) {
+    // The usual case is the same error everywhere (the same files on every node): say it once.
+    std::vector<std::pair<std::string, std::string>> failed;  // (ranks on hosts, error)
+    for (size_t r = 0; r < all.size(); ++r) {
+      if (all[r].empty()) continue;
+      const size_t nl = all[r].find('\n');
+      const std::string where = std::to_string(r) + " (" + all[r].substr(0, nl) + ")";
+      const std::string error = all[r].substr(nl + 1);
+      auto same = std::find_if(failed.begin(), failed.end(), [&](const auto& f) { return f.second == error; });
+      if (same == failed.end()) {
+        failed.emplace_back(where, error);
+      } else {
+        same->first += ", " + where;
+      }
+    }
+    if (failed.size() == 1 && std::count(all.begin(), all.end(), "") == 0) {
+      verdict = failed[0].second;
+    } else if (!failed.empty()) {
+      verdict.clear();
+      for (const auto& [where, error] : failed) verdict += (verdict.empty() ? "" : "; ") + ("rank " + where + ": " + error);
+    }
+  }
+  agree(verdict, phase, timeout, world_rank == 0);
+}
+
 BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& model, int world_rank, int world_size) {
   BootstrapResult b;
   try {
@@ -53,9 +89,6 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
     fail_collectively(e.what(), world_rank == 0);
   }
   const ParallelConfig& p = b.parallel;
-  const auto [local_rank, local_size] = local_rank_and_size();
-  b.binding = bind_to_local_share(local_rank, local_size);
-
   RankInfo& self = b.self;
   self.rank = world_rank;
   self.role = role_of(p);
@@ -66,9 +99,10 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
   self.model_hash = model.fingerprint();
   self.stage = p.is_worker() ? p.stage() : -1;
   self.tp_rank = p.is_worker() ? p.tp_rank() : -1;
-  self.binding = b.binding.cores;
 
   // Phase 1: hostnames to the head, which picks its address (loopback when the whole job is on its host).
+  // This deadline-bounded gather comes before any MPI collective, so a rank that never arrives is named
+  // instead of leaving the others stuck in the collective.
   std::vector<std::string> hosts = gather_at_head(self.hostname, "rendezvous", o.rendezvous_timeout);
   std::string head_address;
   std::string verdict = kOk;
@@ -91,6 +125,9 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
     }
   }
   agree(verdict, "choosing the head's address", o.rendezvous_timeout, p.is_head());
+  const auto [local_rank, local_size] = local_rank_and_size();
+  b.binding = bind_to_local_share(local_rank, local_size);
+  self.binding = b.binding.cores;
   b.head_address = broadcast_from_head(head_address, "head address", o.rendezvous_timeout);
 
   // Phase 2: every rank finds its route to the head and reports; the head checks the reports.

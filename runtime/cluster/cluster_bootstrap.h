@@ -57,4 +57,11 @@ class PeerFailed : public std::runtime_error {
 // Throws CollectiveError(message) on the head and PeerFailed elsewhere.
 [[noreturn]] void fail_collectively(const std::string& message, bool is_head);
 
+// A startup step every rank does on its own (reading config.json, parsing options) whose failure may differ
+// between ranks (a model folder missing on one node): each rank passes its own error ("" when fine); the head
+// gathers them within `timeout` and, if any failed, every rank fails collectively with one message naming the
+// ranks and hosts. Without this, a rank failing alone would leave the others waiting in the next collective.
+void agree_on_local_step(const std::string& local_error, const char* phase, std::chrono::seconds timeout,
+                         int world_rank, int world_size);
+
 }  // namespace llmc

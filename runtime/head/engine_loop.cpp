@@ -30,7 +30,7 @@ uint64_t EngineLoop::next_seed() { return derive_child_seed(seed_state_++, 0); }
 RequestId EngineLoop::submit(GenerationRequest request, OutputCallback on_output) {
   if (!on_output) throw SubmitError(SubmitError::Kind::kInvalidRequest, "submit: no output callback given");
   try {
-    validate_request(request, config_, config_.text_streams != nullptr, num_blocks_);
+    validate(request);
   } catch (const SubmitError&) {
     metrics_.count_rejected(/*overloaded=*/false);
     throw;
@@ -55,6 +55,10 @@ RequestId EngineLoop::submit(GenerationRequest request, OutputCallback on_output
   inbox_.push_back({id, std::move(request), std::move(on_output), now()});
   inbox_ready_.notify_all();
   return id;
+}
+
+void EngineLoop::validate(const GenerationRequest& request) const {
+  validate_request(request, config_, config_.text_streams != nullptr, num_blocks_);
 }
 
 void EngineLoop::abort(RequestId id) {

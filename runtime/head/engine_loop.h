@@ -38,6 +38,8 @@ class EngineLoop {
 
   // Thread-safe. Returns the request id (sequence ids id .. id + n - 1 in plans). Throws SubmitError.
   RequestId submit(GenerationRequest request, OutputCallback on_output);
+  // The submit-time checks alone (what submit would refuse as invalid, not the queue bounds). Throws SubmitError.
+  void validate(const GenerationRequest& request) const;
   // Thread-safe; unknown or finished ids are ignored.
   void abort(RequestId id);
 

@@ -1,6 +1,8 @@
 #include "runtime/head/offline_generation.h"
 
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 #include "runtime/head/sampling_json.h"
@@ -102,27 +104,58 @@ std::vector<OfflineRequest> parse_offline_requests(std::istream& in, const std::
 }
 
 std::vector<json> run_offline(EngineLoop& engine, std::vector<OfflineRequest> requests) {
-  std::mutex mutex;
-  std::condition_variable cv;
-  std::vector<Collected> collected(requests.size());
-  size_t remaining = requests.size();
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const bool want_logprobs = requests[i].request.sampling.logprobs >= 0;
+  // Every request is checked before any is submitted, so a bad line fails the run before work starts.
+  for (const OfflineRequest& r : requests) {
     try {
-      engine.submit(requests[i].request, [&, i, want_logprobs](RequestOutput out) {
-        std::lock_guard lock(mutex);
-        accumulate(collected[i], out, want_logprobs);
-        if (out.finished && --remaining == 0) cv.notify_all();
-      });
+      engine.validate(r.request);
     } catch (const SubmitError& e) {
-      throw SubmitError(e.kind(), requests[i].where + ": " + e.what());
+      throw SubmitError(e.kind(), r.where + ": " + e.what());
     }
+  }
+  // The callbacks run on the engine thread and may outlive this frame if a submit throws part way through
+  // (the engine died): they hold the state by shared pointer, never by reference to locals.
+  struct State {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<Collected> collected;
+    size_t remaining = 0;
+  };
+  auto state = std::make_shared<State>();
+  state->collected.resize(requests.size());
+  state->remaining = requests.size();
+  std::vector<RequestId> submitted;
+  try {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const bool want_logprobs = requests[i].request.sampling.logprobs >= 0;
+      auto on_output = [state, i, want_logprobs](RequestOutput out) {
+        std::lock_guard lock(state->mutex);
+        accumulate(state->collected[i], out, want_logprobs);
+        if (out.finished && --state->remaining == 0) state->cv.notify_all();
+      };
+      // A file larger than the engine's queue bounds is fed as the queue drains, as a client that honours
+      // "retry later" would; the queue empties as requests are scheduled, so this wait ends (or the engine dies
+      // and submit throws kEngineDead).
+      for (;;) {
+        try {
+          submitted.push_back(engine.submit(requests[i].request, on_output));
+          break;
+        } catch (const SubmitError& e) {
+          if (e.kind() != SubmitError::Kind::kOverloaded) throw;
+          std::unique_lock lock(state->mutex);
+          state->cv.wait_for(lock, std::chrono::milliseconds(5));
+        }
+      }
+    }
+  } catch (const SubmitError& e) {
+    for (RequestId id : submitted) engine.abort(id);
+    throw SubmitError(e.kind(), requests[submitted.size()].where + ": " + e.what());
   }
   {
     // The engine fails every request if a step times out or a worker dies, so this wait ends.
-    std::unique_lock lock(mutex);
-    cv.wait(lock, [&] { return remaining == 0; });
+    std::unique_lock lock(state->mutex);
+    state->cv.wait(lock, [&] { return state->remaining == 0; });
   }
+  const std::vector<Collected>& collected = state->collected;
   std::vector<json> results;
   for (size_t i = 0; i < requests.size(); ++i) {
     const Collected& c = collected[i];

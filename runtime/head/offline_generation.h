@@ -33,8 +33,9 @@ std::vector<OfflineRequest> parse_offline_requests(std::istream& in, const std::
                                                    const GenerationConfig& defaults, const PromptEncoder& encoder);
 
 // Submits all requests, waits for all to finish (each bounded by the engine's step timeout) and returns one
-// JSON object per request, in input order. A request that failed has "error". Throws SubmitError if one is
-// refused (for example a prompt longer than max_model_len), naming its line.
+// JSON object per request, in input order. A request that failed has "error". Every request is checked before
+// any is submitted: one that could never run (for example a prompt longer than max_model_len) throws
+// SubmitError naming its line. Files beyond the engine's queue bounds are fed in as the queue drains.
 std::vector<nlohmann::json> run_offline(EngineLoop& engine, std::vector<OfflineRequest> requests);
 
 }  // namespace llmc

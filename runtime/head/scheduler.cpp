@@ -71,10 +71,23 @@ std::optional<StepPlan> Scheduler::schedule() {
   ++mark_;
   picked_.clear();
   int32_t budget = config_.max_num_batched_tokens;
+  plan_seq_cap_ = plan_sequence_cap();
   // As vLLM: a step that had to preempt admits nobody new, or the victim's blocks would go straight to them.
   if (!schedule_running(budget)) schedule_waiting(budget);
   if (picked_.empty()) return std::nullopt;
   return build_plan();
+}
+
+int32_t Scheduler::plan_sequence_cap() const {
+  // With P pipeline stages, P plans can be in flight. If the first plan took every sequence, the others
+  // would have nothing to carry and P - 1 stages would idle on every step; a sequence is never in two plans at
+  // once. So each plan takes at most 1/P of the sequences that can run, and the groups formed this way persist:
+  // when a plan returns, its own sequences are the ones free to run in the next.
+  if (config_.max_plans_in_flight <= 1) return config_.max_num_seqs;
+  const int64_t active =
+      std::min<int64_t>(num_running_ + static_cast<int64_t>(waiting_.size()), config_.max_num_seqs);
+  const int64_t p = config_.max_plans_in_flight;
+  return static_cast<int32_t>(std::max<int64_t>(1, (active + p - 1) / p));
 }
 
 int32_t Scheduler::chunk(const Sequence& s, int32_t num_tokens, int32_t budget) const {
@@ -86,7 +99,7 @@ int32_t Scheduler::chunk(const Sequence& s, int32_t num_tokens, int32_t budget) 
 
 bool Scheduler::schedule_running(int32_t& budget) {
   const uint64_t preemptions_before = num_preemptions_;
-  for (size_t i = 0; i < running_.size() && budget > 0; ++i) {
+  for (size_t i = 0; i < running_.size() && budget > 0 && plan_has_room(); ++i) {
     Sequence& s = *running_[i];
     if (s.status != SeqStatus::kRunning || s.in_flight) continue;
     const int32_t remaining = s.num_tokens() - s.num_computed_tokens;
@@ -161,7 +174,7 @@ PrefixHit Scheduler::find_prefix(Sequence& s) {
 
 void Scheduler::schedule_waiting(int32_t& budget) {
   for (auto it = waiting_.begin();
-       it != waiting_.end() && budget > 0 && num_running_ < config_.max_num_seqs;) {
+       it != waiting_.end() && budget > 0 && num_running_ < config_.max_num_seqs && plan_has_room();) {
     Sequence& s = **it;
     if (blocked_on_leader(s)) {
       ++it;

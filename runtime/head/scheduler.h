@@ -8,6 +8,8 @@
 // blocks are freed, it returns to the waiting queue in its arrival position (ahead of later arrivals), and it
 // resumes as a NewRequestPlan carrying prompt + generated tokens. A sequence in an in-flight plan is never
 // scheduled again before that plan's result has been applied; results must be applied in plan order.
+// With max_plans_in_flight = P > 1 (pipeline parallel), a plan takes at most ceil(runnable / P) sequences, so
+// the P plans in flight split the batch and every stage has work.
 // Workers apply a plan's finished_ids before its new_requests (a preempted id can resume in the next plan).
 // Single-threaded: the engine loop thread owns it.
 #pragma once
@@ -98,6 +100,8 @@ class Scheduler {
   bool schedule_running(int32_t& budget);
   void schedule_waiting(int32_t& budget);
   int32_t chunk(const Sequence& s, int32_t num_tokens, int32_t budget) const;
+  int32_t plan_sequence_cap() const;
+  bool plan_has_room() const { return static_cast<int32_t>(picked_.size()) < plan_seq_cap_; }
   bool make_room(Sequence& s, size_t index, int32_t num_tokens);
   Sequence* pick_victim(size_t min_index);
   void preempt(Sequence& s);
@@ -124,6 +128,7 @@ class Scheduler {
   uint64_t next_step_id_ = 1;
   uint64_t next_arrival_ = 0;
   uint64_t mark_ = 0;
+  int32_t plan_seq_cap_ = 0;  // sequences one plan may take (schedule() sets it)
   int32_t num_running_ = 0;
   int32_t num_preempted_waiting_ = 0;
   uint64_t prefix_queries_ = 0;

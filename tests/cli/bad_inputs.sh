@@ -53,6 +53,14 @@ expect_failure token-out-of-vocab "99999" "$bin" generate "$data/models/llama" -
 python3 -c 'import json; print(json.dumps({"prompt_token_ids": [5] * 600, "max_tokens": 8}))' > "$tmp/too_long.jsonl"
 expect_failure prompt-too-long "too_long.jsonl line 1" "$bin" generate "$data/models/llama" --input "$tmp/too_long.jsonl" --max-model-len 512
 
+# A request that could never run, after requests that could: refused before anything is generated, naming
+# its line (the earlier requests must not be running when the error unwinds).
+python3 -c '
+import json
+for i in range(40): print(json.dumps({"prompt_token_ids": [5, 6, 7], "max_tokens": 30, "ignore_eos": True}))
+print(json.dumps({"prompt_token_ids": [5] * 600, "max_tokens": 8}))' > "$tmp/late_too_long.jsonl"
+expect_failure late-prompt-too-long "late_too_long.jsonl line 41" "$bin" generate "$data/models/llama" --input "$tmp/late_too_long.jsonl" --max-model-len 512
+
 expect_failure bad-block-size "--block-size" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --block-size 12
 expect_failure unknown-option "unrecognised option '--frobnicate'" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --frobnicate
 finish

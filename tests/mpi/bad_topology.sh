@@ -31,4 +31,17 @@ expect_topology_error too-many-stages 5 "--pp 5 exceeds the model's 4 layers" --
 expect_topology_error bad-partition 2 "--pp-layer-partition sums to 5 layers but the model has 4" --pp 2 --pp-layer-partition 2,3
 expect_topology_error unknown-interface 2 "--ifname nosuch0: no such interface" --tp 2 --ifname nosuch0
 expect_topology_error foreign-host-ip 2 "--host-ip 192.0.2.77 is not an address of this host" --tp 2 --host-ip 192.0.2.77
+
+# Mixed machines: config.json missing on rank 1 only (a wrapper points that rank at another folder). The job
+# must end at once with that rank and host named, not leave the head waiting in a collective.
+cat > "$tmp/rank_wrapper.sh" <<SH
+#!/usr/bin/env bash
+model="$data/models/llama"
+[ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ] && model="$tmp/absent_on_rank1"
+exec "$bin" generate "\$model" --tp 2 --input "$tmp/in.jsonl" --output "$tmp/out.jsonl"
+SH
+chmod +x "$tmp/rank_wrapper.sh"
+bin_saved=$bin; bin=$tmp/rank_wrapper.sh
+expect_topology_error config-missing-on-one-rank 2 "rank 1 ($(hostname)): $tmp/absent_on_rank1/config.json: cannot open"
+bin=$bin_saved
 finish

@@ -2,6 +2,8 @@
 // plans in flight (pipeline parallel), protocol checks and requests that can never fit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/check.h"
 #include "tests/unit/head/scheduler_harness.h"
 
@@ -150,6 +152,39 @@ TEST_F(SchedulerTest, PlansInFlightNeverScheduleARequestTwice) {
   EXPECT_EQ(scheduled(p3, 3), 7);
   h.complete();  // p2
   h.complete();  // p3
+}
+
+TEST_F(SchedulerTest, PipelinedPlansSplitTheBatchSoEveryStageHasWork) {
+  // Four sequences, three stages: ceil(4 / 3) = 2 per plan, so three plans can be in flight at once and a
+  // returned plan's sequences form the next plan, never mixing with ones still in flight.
+  SchedulerConfig c = config(4, /*budget=*/64);
+  c.max_plans_in_flight = 3;
+  Harness& h = make(c, 64);
+  for (RequestId id = 1; id <= 4; ++id) h.sched.add_request(id, prompt(5, 1000 * static_cast<int32_t>(id)), sampling(6), 0);
+  auto ids_of = [](const StepPlan& p) {
+    std::vector<RequestId> ids;
+    for (const auto& r : p.new_requests) ids.push_back(r.id);
+    for (const auto& r : p.cached_requests) ids.push_back(r.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  StepPlan p1 = h.plan();
+  StepPlan p2 = h.plan();
+  EXPECT_EQ(ids_of(p1), (std::vector<RequestId>{1, 2}));
+  EXPECT_EQ(ids_of(p2), (std::vector<RequestId>{3, 4}));
+  EXPECT_FALSE(h.sched.schedule().has_value()) << "every sequence is in flight";
+  for (int step = 0; step < 4; ++step) {
+    h.complete();
+    StepPlan next = h.plan();
+    EXPECT_EQ(ids_of(next), step % 2 == 0 ? (std::vector<RequestId>{1, 2}) : (std::vector<RequestId>{3, 4}))
+        << "step " << step;
+    EXPECT_EQ(h.sched.stats().num_plans_in_flight, 2);
+  }
+  while (!h.in_flight.empty()) {
+    h.complete();
+    if (auto p = h.sched.schedule()) h.in_flight.push_back(*p);
+  }
+  for (RequestId id = 1; id <= 4; ++id) EXPECT_EQ(h.outputs[id].size(), 6u) << "request " << id;
 }
 
 TEST_F(SchedulerTest, MalformedResultsAreRejectedWholeAndNamed) {
