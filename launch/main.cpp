@@ -21,6 +21,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: llm-cluster [serve|generate|doctor|tokenize|chat-template] MODEL_DIR [options]\n"
+    "       (no subcommand: serve)\n"
     "       llm-cluster <subcommand> --help   for the subcommand's options\n";
 
 }  // namespace
@@ -52,9 +53,10 @@ int main(int argc, char** argv) {
     if (command == "doctor") return llmc::run_doctor({args.begin() + 1, args.end()}, mpi);
     if (command == "tokenize") return llmc::run_tokenize({args.begin() + 1, args.end()});
     if (command == "chat-template") return llmc::run_chat_template({args.begin() + 1, args.end()});
-    // No subcommand: serve, as `llm-cluster MODEL_DIR` (vLLM's `vllm serve MODEL`).
-    if (command.rfind("-", 0) != 0 && std::filesystem::is_directory(command)) return llmc::run_serve(args, mpi);
-    throw llmc::CollectiveError("unknown subcommand '" + command + "'\n" + kUsage);
+    // No subcommand: serve, as `llm-cluster MODEL_DIR [options]` or `llm-cluster --tp 2 MODEL_DIR` (vLLM's
+    // `vllm serve MODEL`).
+    if (command.rfind("-", 0) == 0 || std::filesystem::is_directory(command)) return llmc::run_serve(args, mpi);
+    throw llmc::CollectiveError("'" + command + "' is neither a subcommand nor a model folder\n" + kUsage);
   } catch (const llmc::PeerFailed&) {
     return 1;  // the head printed why
   } catch (const llmc::CollectiveError& e) {

@@ -62,7 +62,8 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
   GenerationConfig generation;
   std::string local_error;
   try {
-    LLMC_CHECK(!model_dir.empty()) << "missing MODEL_DIR (a Hugging Face model folder)";
+    LLMC_CHECK(!model_dir.empty()) << "missing MODEL_DIR (a Hugging Face model folder; --served-model-name takes "
+                                      "every word after it, so put MODEL_DIR before it)";
     finish_engine_options(options);
     finish_http_options(http);
     options.worker.model_dir = model_dir;
@@ -81,9 +82,11 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
     served = load_served_model(http.model, static_cast<int32_t>(resolve_max_model_len(config, options.worker.max_model_len)));
   }
   if (mpi.rank() != 0) {
-    // The head drains on SIGTERM and then shuts the workers down; mpirun forwards the signal to every rank.
+    // The head drains on SIGTERM/SIGINT/SIGUSR1 and then shuts the workers down, so a worker ignores them
+    // (mpirun forwards SIGUSR1 to every rank; a terminal's Ctrl-C reaches every process of the group).
     std::signal(SIGTERM, SIG_IGN);
     std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGUSR1, SIG_IGN);
   }
   auto cluster = Cluster::start(options.cluster, options.worker, config, mpi.rank(), mpi.size());
   if (!cluster->is_head()) {

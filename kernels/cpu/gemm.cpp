@@ -4,9 +4,16 @@
 
 #include <cstring>
 
+#include "kernels/cpu/skinny_linear.h"
+
 namespace llmc::kernels::cpu {
 
 void linear(const float* x, const float* w, const float* bias, int64_t rows, int64_t in, int64_t out, float* y) {
+  if (rows > 1 && rows <= kSkinnyMaxRows) {
+    // A decode step of a few sequences: sgemm would re-pack the whole weight matrix (skinny_linear.h).
+    skinny_linear(x, w, bias, rows, in, out, y);
+    return;
+  }
   float beta = 0.0f;
   if (bias != nullptr) {
     for (int64_t r = 0; r < rows; ++r) std::memcpy(y + r * out, bias, sizeof(float) * out);

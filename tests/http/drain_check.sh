@@ -1,6 +1,6 @@
 # Sourced by run_live_test.sh (needs server_pid, work, fail, LLMC_BASE_URL, LLMC_API_KEY, LLMC_MODEL).
-# A stream is running when SIGTERM arrives: the listener closes (new connections are refused or get 503),
-# the stream still finishes with [DONE], and the server exits 0.
+# A stream is running when the stop signal arrives (SIGTERM, or SIGUSR1 to mpirun): the listener closes (new
+# connections are refused or get 503), the stream still finishes with [DONE], and the server exits 0.
 drain_check() {
   local body
   body="{\"model\":\"$LLMC_MODEL\",\"prompt\":\"Hello\",\"max_tokens\":300,\"ignore_eos\":true,\"stream\":true}"
@@ -12,7 +12,7 @@ drain_check() {
     ((SECONDS < deadline)) || fail "the stream did not start within 60 s"
     sleep 0.05
   done
-  kill -TERM "$server_pid"
+  kill -"$stop_signal" "$(signal_target)"
   # New work is refused while the stream drains.
   local refused=""
   deadline=$((SECONDS + 20))

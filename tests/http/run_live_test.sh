@@ -64,9 +64,10 @@ start_server() {
   fail "the server did not print 'listening on' within 120 s"
 }
 
-# SIGTERM must drain and exit 0 within the shutdown timeout plus a margin.
-# The process that should get SIGTERM: the server itself, or under mpirun (LLMC_HTTP_SIGNAL_RANK0=1) the head
-# rank, since mpirun treats its own SIGTERM as "kill the job" while the head drains and shuts the workers down.
+# The stop signal ($LLMC_HTTP_STOP_SIGNAL, default TERM) must drain and exit 0 within the shutdown timeout plus
+# a margin. It goes to the server itself (under mpirun: to mpirun, which forwards USR1 to every rank), or with
+# LLMC_HTTP_SIGNAL_RANK0=1 to the head rank, since mpirun answers its own SIGTERM by killing the job.
+stop_signal="${LLMC_HTTP_STOP_SIGNAL:-TERM}"
 signal_target() {
   if [[ "${LLMC_HTTP_SIGNAL_RANK0:-0}" != 1 ]]; then echo "$server_pid"; return; fi
   local pid
@@ -77,16 +78,16 @@ signal_target() {
 }
 
 stop_server() {
-  kill -TERM "$(signal_target)"
+  kill -"$stop_signal" "$(signal_target)"
   local deadline=$((SECONDS + 60))
   while kill -0 "$server_pid" 2>/dev/null; do
-    ((SECONDS < deadline)) || fail "the server did not exit within 60 s of SIGTERM"
+    ((SECONDS < deadline)) || fail "the server did not exit within 60 s of SIG$stop_signal"
     sleep 0.2
   done
   local status=0
   wait "$server_pid" || status=$?
   server_pid=""
-  [[ "$status" == 0 ]] || fail "the server exited with status $status after SIGTERM"
+  [[ "$status" == 0 ]] || fail "the server exited with status $status after SIG$stop_signal"
 }
 
 case "$check" in

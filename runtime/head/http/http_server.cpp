@@ -156,6 +156,9 @@ void HttpServer::run_until_shutdown() {
   if (s.options.handle_signals) {
     s.signals.add(SIGTERM);
     s.signals.add(SIGINT);
+    // mpirun answers its own SIGTERM by killing the job after a 1 s grace, but forwards SIGUSR1 to every rank:
+    // `kill -USR1 <mpirun>` is how a job under mpirun is drained (the workers ignore it).
+    s.signals.add(SIGUSR1);
     s.signals.async_wait([this](boost::system::error_code ec, int signal) {
       if (ec) return;
       spdlog::info("signal {} received: shutting down", signal);

@@ -36,7 +36,7 @@ struct HttpServerOptions {
   std::chrono::seconds shutdown_timeout{30};  // drain bound: in-flight requests still running are aborted
   std::string predict_route;                  // Vertex AI prediction (POST); empty: not served
   std::string health_route;                   // Vertex AI health (GET); empty: not served
-  bool handle_signals = true;                 // SIGTERM / SIGINT start a drain
+  bool handle_signals = true;                 // SIGTERM / SIGINT / SIGUSR1 start a drain
   std::string version = "0.1.0";              // reported by /version
 };
 
