@@ -16,3 +16,28 @@ endif()
 if(LLMC_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# CUDA toolkit + NCCL (the NCCL communicator; later the CUDA backend). AUTO: used when found (the CUDA toolkit in
+# /usr/local/cuda, NCCL beside it or in the system); ON: required; OFF: not used.
+set(LLMC_WITH_CUDA AUTO CACHE STRING "Build the CUDA parts: AUTO, ON or OFF")
+set(LLMC_CUDA_FOUND FALSE)
+if(NOT LLMC_WITH_CUDA STREQUAL "OFF")
+  if(NOT CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    find_path(LLMC_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/include)
+    find_library(LLMC_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_LIBRARY_ROOT}/lib
+                 ${CUDAToolkit_TARGET_DIR}/lib /usr/lib/x86_64-linux-gnu)
+  endif()
+  if(CUDAToolkit_FOUND AND LLMC_NCCL_INCLUDE_DIR AND LLMC_NCCL_LIBRARY)
+    set(LLMC_CUDA_FOUND TRUE)
+    message(STATUS "CUDA ${CUDAToolkit_VERSION} and NCCL (${LLMC_NCCL_LIBRARY}): building the NCCL communicator")
+  elseif(LLMC_WITH_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "LLMC_WITH_CUDA=ON but the CUDA toolkit or NCCL was not found (CUDAToolkit_ROOT, "
+                        "LLMC_NCCL_INCLUDE_DIR, LLMC_NCCL_LIBRARY)")
+  else()
+    message(STATUS "no CUDA toolkit/NCCL found: building without the NCCL communicator")
+  endif()
+endif()

@@ -1,13 +1,17 @@
 #include "runtime/cluster/cluster_bootstrap.h"
 
+#include <hwloc.h>
 #include <mpi.h>
+#include <zmq.h>
 
 #include <algorithm>
+#include <tuple>
 #include <spdlog/spdlog.h>
 
 #include "common/check.h"
 #include "common/version.h"
 #include "runtime/comm/mpi_session.h"
+#include "runtime/comm/nccl/nccl_communicator.h"
 #include "runtime/comm/net_interface.h"
 #include "runtime/comm/rendezvous.h"
 
@@ -37,6 +41,28 @@ std::string role_of(const ParallelConfig& p) {
 void agree(const std::string& head_verdict, const char* phase, std::chrono::seconds timeout, bool is_head) {
   const std::string verdict = broadcast_from_head(head_verdict, phase, timeout);
   if (verdict != kOk) fail_collectively(verdict, is_head);
+}
+
+// The libraries whose versions must agree across ranks besides MPI (which RankInfo carries on its own).
+std::string library_versions(bool cuda) {
+  int major = 0, minor = 0, patch = 0;
+  zmq_version(&major, &minor, &patch);
+  const unsigned hwloc = hwloc_get_api_version();
+  std::string s = "ZeroMQ " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch) +
+                  ", hwloc " + std::to_string(hwloc >> 16) + "." + std::to_string((hwloc >> 8) & 0xff) + "." +
+                  std::to_string(hwloc & 0xff);
+  if (cuda) s += ", NCCL " + nccl_version();
+  return s;
+}
+
+// A CUDA worker's GPU: local rank modulo the host's GPUs (mpirun places consecutive ranks on a host, so a
+// host's ranks take its GPUs in order; two ranks on one GPU are refused by the rank checks).
+std::pair<int, std::string> choose_cuda_device(int local_rank) {
+  const int gpus = cuda_device_count();
+  LLMC_CHECK(gpus > 0) << "--device cuda: " << (nccl_built() ? "no CUDA device is visible to this process"
+                                                              : "this llm-cluster was built without CUDA/NCCL");
+  const int device = local_rank % gpus;
+  return {device, "cuda:" + std::to_string(device) + " " + cuda_device_name(device)};
 }
 
 }  // namespace
@@ -93,6 +119,7 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
   self.rank = world_rank;
   self.role = role_of(p);
   self.hostname = hostname();
+  LLMC_CHECK(o.device == "cpu" || o.device == "cuda") << "--device must be cpu or cuda, got '" << o.device << "'";
   self.device = "cpu";
   self.version = kLlmClusterVersion;
   self.mpi_version = MpiSession::library_version();
@@ -125,9 +152,10 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
     }
   }
   agree(verdict, "choosing the head's address", o.rendezvous_timeout, p.is_head());
-  const auto [local_rank, local_size] = local_rank_and_size();
-  b.binding = bind_to_local_share(local_rank, local_size);
+  std::tie(b.local_rank, b.local_size) = local_rank_and_size();
+  b.binding = bind_to_local_share(b.local_rank, b.local_size);
   self.binding = b.binding.cores;
+  self.libraries = library_versions(o.device == "cuda");
   b.head_address = broadcast_from_head(head_address, "head address", o.rendezvous_timeout);
 
   // Phase 2: every rank finds its route to the head and reports; the head checks the reports.
@@ -135,6 +163,7 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
   try {
     self.address = p.is_head() ? b.head_address : local_address_towards(b.head_address);
     self.ifname = interface_of_address(self.address);
+    if (o.device == "cuda" && p.is_worker()) std::tie(b.cuda_device, self.device) = choose_cuda_device(b.local_rank);
   } catch (const Error& e) {
     route_error = e.what();
   }

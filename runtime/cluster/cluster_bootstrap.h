@@ -22,6 +22,7 @@ struct ClusterOptions {
   std::string host_ip;
   std::string ifname;
   bool allow_cross_node_tp = false;
+  std::string device = "cpu";  // "cpu" or "cuda": a CUDA rank takes GPU (local rank % GPUs on its host)
   std::chrono::seconds rendezvous_timeout{60};
   std::chrono::seconds load_timeout{900};
   std::chrono::seconds handshake_timeout{60};
@@ -35,6 +36,9 @@ struct BootstrapResult {
   RankInfo self;
   std::vector<RankInfo> ranks;  // every rank's report (head only)
   CpuBinding binding;
+  int local_rank = 0;    // among the ranks on this host
+  int local_size = 1;
+  int cuda_device = -1;  // this rank's GPU when options.device is "cuda" (workers only)
 };
 
 // Collective over MPI_COMM_WORLD. Throws llmc::Error on the rank(s) that found the problem; the caller

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -12,6 +13,7 @@ namespace llmc {
 std::string RankInfo::to_json() const {
   nlohmann::json j = {{"rank", rank},       {"role", role},       {"hostname", hostname}, {"address", address},
                       {"ifname", ifname},   {"device", device},   {"version", version},   {"mpi", mpi_version},
+                      {"libraries", libraries},
                       {"model", model_hash}, {"stage", stage},    {"tp_rank", tp_rank},   {"binding", binding}};
   return j.dump();
 }
@@ -27,6 +29,7 @@ RankInfo RankInfo::from_json(const std::string& text) {
   r.device = j.at("device");
   r.version = j.at("version");
   r.mpi_version = j.at("mpi");
+  r.libraries = j.at("libraries");
   r.model_hash = j.at("model");
   r.stage = j.at("stage");
   r.tp_rank = j.at("tp_rank");
@@ -43,6 +46,10 @@ void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& 
     }
     if (r.mpi_version != head.mpi_version) {
       problems << "; rank " << r.rank << " uses " << r.mpi_version << " but the head uses " << head.mpi_version;
+    }
+    if (r.libraries != head.libraries) {
+      problems << "; rank " << r.rank << " on " << r.hostname << " has " << r.libraries << " but the head has "
+               << head.libraries;
     }
     if (r.model_hash != head.model_hash) {
       problems << "; rank " << r.rank << " on " << r.hostname << " loaded a different config.json than the head";
@@ -72,11 +79,14 @@ void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& 
 
 std::string format_rank_table(const std::vector<RankInfo>& ranks) {
   std::ostringstream s;
-  s << "rank  role              host            address          if       device   stage tp  cores\n";
+  size_t device_width = 8;  // "cuda:0 NVIDIA H200" is wider than "cpu"
+  for (const RankInfo& r : ranks) device_width = std::max(device_width, r.device.size());
+  s << "rank  role              host            address          if       " << std::string("device").append(device_width - 6, ' ')
+    << " stage tp  cores\n";
   for (const RankInfo& r : ranks) {
     char line[512];
-    std::snprintf(line, sizeof(line), "%-5d %-17s %-15s %-16s %-8s %-8s %-5s %-3s %s\n", r.rank, r.role.c_str(),
-                  r.hostname.c_str(), r.address.c_str(), r.ifname.c_str(), r.device.c_str(),
+    std::snprintf(line, sizeof(line), "%-5d %-17s %-15s %-16s %-8s %-*s %-5s %-3s %s\n", r.rank, r.role.c_str(),
+                  r.hostname.c_str(), r.address.c_str(), r.ifname.c_str(), static_cast<int>(device_width), r.device.c_str(),
                   r.stage < 0 ? "-" : std::to_string(r.stage).c_str(),
                   r.tp_rank < 0 ? "-" : std::to_string(r.tp_rank).c_str(), r.binding.c_str());
     s << line;

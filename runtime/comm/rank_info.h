@@ -18,6 +18,7 @@ struct RankInfo {
   std::string device;        // "cpu" or the accelerator's identity (for example "cuda:0 NVIDIA H100")
   std::string version;       // llm-cluster version
   std::string mpi_version;
+  std::string libraries;     // "ZeroMQ 4.3.4, hwloc 2.9.0" (+ ", NCCL 2.28.3" on CUDA ranks)
   std::string model_hash;    // ModelConfig::fingerprint
   int stage = -1, tp_rank = -1;
   std::string binding;       // CPU cores this rank is bound to
