@@ -136,8 +136,12 @@ int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
     engine.start();
     results = run_offline(engine, std::move(requests));
     engine.stop();
-    // A dead engine means a rank failed: end the whole job now rather than wait on ranks that may be stuck.
-    if (engine.dead()) end_job_on_failure(engine.dead_reason(), mpi);
+    // A dead engine means a rank failed: keep what finished (failed requests carry "error"), then end the
+    // whole job now rather than wait on ranks that may be stuck.
+    if (engine.dead()) {
+      write_results(output, results);
+      end_job_on_failure(engine.dead_reason(), mpi);
+    }
   }  // the executor goes with the engine: the workers are told to shut down
   write_results(output, results);
   return 0;

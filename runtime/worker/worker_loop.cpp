@@ -43,6 +43,21 @@ class HeartbeatThread {
   std::thread thread_;
 };
 
+// After reporting an error: the head fails the in-flight requests (their clients get an error reply, /health
+// turns 503) and then ends the job. Killing the job from here at once would cut those replies off, so wait for
+// the head's shutdown for up to `grace`; past it this rank's own error ends the job (main aborts).
+void give_head_time_to_end_the_job(WorkerControl& control, std::chrono::seconds grace) {
+  const auto deadline = Clock::now() + grace;
+  while (Clock::now() < deadline) {
+    try {
+      std::optional<ControlMessage> m = control.next(deadline);
+      if (m && m->type == MessageType::kShutdown) return;
+    } catch (const std::exception&) {
+      return;  // plans out of sequence while failing: nothing more to wait for
+    }
+  }
+}
+
 }  // namespace
 
 void run_worker_loop(WorkerControl& control, StepRunner& runner, const WorkerLoopOptions& options) {
@@ -68,6 +83,7 @@ void run_worker_loop(WorkerControl& control, StepRunner& runner, const WorkerLoo
       result = runner.run(message->plan);
     } catch (const std::exception& e) {
       control.send_error(e.what());
+      give_head_time_to_end_the_job(control, options.head_timeout);
       throw;
     }
     if (options.reports_results) control.send_result(result);

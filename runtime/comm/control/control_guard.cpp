@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -16,7 +18,7 @@ constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 constexpr long kPollMs = 50;  // how soon the thread notices stop_
 constexpr int kMonitorEvents = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
 
 std::string peer_of(int fd) {
   sockaddr_in addr{};
@@ -135,6 +137,12 @@ void ControlGuard::read_monitor(Watched& w) {
     const std::string endpoint = frames[1].to_string();
     if (event == ZMQ_EVENT_ACCEPTED) {
       w.peers[static_cast<int>(value)] = peer_of(static_cast<int>(value));
+      w.unfinished.push_back(static_cast<int>(value));
+    } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED || event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+      // Succeeded: a worker. Failed auth: refused and logged by answer_zap. Either way a handshake ended, but
+      // these events carry no fd: take the oldest unfinished one (handshakes end in about accept order; a
+      // wrong guess only misplaces a log line, it admits nobody).
+      if (!w.unfinished.empty()) w.unfinished.pop_front();
     } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
                event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       ++refused_;
@@ -145,11 +153,18 @@ void ControlGuard::read_monitor(Watched& w) {
                                     "): a client without CURVE or with another server key, or not ZeroMQ";
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
       const auto peer = w.peers.find(static_cast<int>(value));
+      const auto open = std::find(w.unfinished.begin(), w.unfinished.end(), static_cast<int>(value));
+      if (w.pending_failure.empty() && open != w.unfinished.end()) {
+        // libzmq reports no handshake failure for bytes that are not ZMTP at all: the peer just goes.
+        ++refused_;
+        w.pending_failure = "it closed the connection without completing a handshake (not a ZeroMQ CURVE client)";
+      }
       if (!w.pending_failure.empty()) {
         spdlog::warn("control plane: refused a connection to the {} socket ({}) from {}: {}", w.name,
                      endpoint, peer == w.peers.end() ? "?" : peer->second, w.pending_failure);
         w.pending_failure.clear();
       }
+      if (open != w.unfinished.end()) w.unfinished.erase(open);
       if (peer != w.peers.end()) w.peers.erase(peer);
     }
     // HANDSHAKE_FAILED_AUTH: a ZAP refusal, already logged and counted by answer_zap.

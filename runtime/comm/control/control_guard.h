@@ -15,6 +15,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <deque>
 #include <set>
 #include <string>
 #include <thread>
@@ -42,6 +43,7 @@ class ControlGuard {
     zmq::socket_t monitor;
     std::map<int, std::string> peers;  // fd -> "ip:port" of accepted connections
     std::string pending_failure;       // reason of the last failed handshake, logged at its disconnect
+    std::deque<int> unfinished;        // fds accepted whose handshake has not ended, in accept order
   };
   void run();
   void answer_zap();
