@@ -100,7 +100,7 @@ RopeConfig parse_rope(const json& j, const std::string& src) {
   rope.original_max_position_embeddings = optional_value<int64_t>(
       params, "original_max_position_embeddings", optional_value<int64_t>(j, "max_position_embeddings", 0, src), src);
   LLMC_CHECK(rope.theta > 0) << src << ": rope_theta must be positive";
-  if (rope.type == RopeType::kLlama3) {
+  if (rope.type == RopeType::kLlama3 || rope.type == RopeType::kDynamic) {
     LLMC_CHECK(rope.original_max_position_embeddings > 0) << where << " needs original_max_position_embeddings";
   }
   return rope;

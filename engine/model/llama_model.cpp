@@ -21,9 +21,7 @@ class LlamaModel final : public CausalLM {
         weights_(load_llama_weights(c, src, shard, heads_, vocab_, b)) {
     LLMC_CHECK(tp.size() == shard.tp_size) << "tensor-parallel group has " << tp.size() << " ranks, expected "
                                            << shard.tp_size;
-    auto inv_freq = rope_inverse_frequencies(c.rope, c.head_dim, c.max_position_embeddings);
-    round_rope_frequencies(inv_freq, c.dtype);
-    const auto table = rope_cos_sin_table(inv_freq, max_model_len);
+    const auto table = model_rope_table(c.rope, c.head_dim, c.dtype, max_model_len);
     cos_sin_ = b.upload_weight(table, {max_model_len, c.head_dim});
   }
 

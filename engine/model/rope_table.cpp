@@ -1,5 +1,6 @@
 #include "engine/model/rope_table.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -46,14 +47,12 @@ void round_rope_frequencies(std::vector<float>& inv_freq, const std::string& dty
   }
 }
 
-std::vector<float> rope_inverse_frequencies(const RopeConfig& rope, int64_t head_dim, int64_t max_position_embeddings) {
+std::vector<float> rope_inverse_frequencies(const RopeConfig& rope, int64_t head_dim, int64_t seq_len) {
   double base = rope.theta;
   if (rope.type == RopeType::kDynamic) {
-    const double original = rope.original_max_position_embeddings > 0
-                                ? static_cast<double>(rope.original_max_position_embeddings)
-                                : static_cast<double>(max_position_embeddings);
-    const double max_len = original * rope.factor;
-    base *= std::pow(rope.factor * max_len / original - (rope.factor - 1.0),
+    const double original = static_cast<double>(rope.original_max_position_embeddings);
+    const double len = std::max(static_cast<double>(seq_len), original);
+    base *= std::pow(rope.factor * len / original - (rope.factor - 1.0),
                      static_cast<double>(head_dim) / static_cast<double>(head_dim - 2));
   }
   std::vector<float> inv_freq(head_dim / 2);
@@ -71,18 +70,43 @@ std::vector<float> rope_inverse_frequencies(const RopeConfig& rope, int64_t head
   return inv_freq;
 }
 
-std::vector<float> rope_cos_sin_table(const std::vector<float>& inv_freq, int64_t positions) {
+namespace {
+
+// Row p of the table: cos(p * inv_freq) then sin(p * inv_freq), angles in float32 as torch computes them.
+void fill_row(const std::vector<float>& inv_freq, int64_t p, float* row) {
   const int64_t half = static_cast<int64_t>(inv_freq.size());
-  std::vector<float> table(static_cast<size_t>(positions * half * 2));
-  for (int64_t p = 0; p < positions; ++p) {
-    float* row = table.data() + p * half * 2;
-    for (int64_t i = 0; i < half; ++i) {
-      const float angle = static_cast<float>(p) * inv_freq[i];
-      row[i] = static_cast<float>(std::cos(static_cast<double>(angle)));
-      row[half + i] = static_cast<float>(std::sin(static_cast<double>(angle)));
+  for (int64_t i = 0; i < half; ++i) {
+    const float angle = static_cast<float>(p) * inv_freq[i];
+    row[i] = static_cast<float>(std::cos(static_cast<double>(angle)));
+    row[half + i] = static_cast<float>(std::sin(static_cast<double>(angle)));
+  }
+}
+
+}  // namespace
+
+std::vector<float> rope_cos_sin_table(const std::vector<float>& inv_freq, int64_t positions) {
+  const int64_t width = static_cast<int64_t>(inv_freq.size()) * 2;
+  std::vector<float> table(static_cast<size_t>(positions * width));
+  for (int64_t p = 0; p < positions; ++p) fill_row(inv_freq, p, table.data() + p * width);
+  return table;
+}
+
+std::vector<float> model_rope_table(const RopeConfig& rope, int64_t head_dim, const std::string& dtype,
+                                    int64_t positions) {
+  auto frequencies_for = [&](int64_t seq_len) {
+    std::vector<float> f = rope_inverse_frequencies(rope, head_dim, seq_len);
+    round_rope_frequencies(f, dtype);
+    return f;
+  };
+  const int64_t original = rope.original_max_position_embeddings;
+  std::vector<float> table = rope_cos_sin_table(frequencies_for(original), positions);
+  if (rope.type == RopeType::kDynamic) {
+    for (int64_t p = std::max<int64_t>(original, 0); p < positions; ++p) {
+      fill_row(frequencies_for(p + 1), p, table.data() + p * (head_dim / 2) * 2);
     }
   }
   return table;
 }
 
 }  // namespace llmc
+

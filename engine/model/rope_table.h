@@ -11,9 +11,9 @@
 namespace llmc {
 
 // inv_freq[i] for i < head_dim / 2, after the config's scaling (default, linear, dynamic, llama3).
-// `max_model_len` only matters for dynamic NTK scaling, which (as vLLM does) fixes the base for the longest
-// supported context instead of changing it with each batch.
-std::vector<float> rope_inverse_frequencies(const RopeConfig& rope, int64_t head_dim, int64_t max_position_embeddings);
+// `seq_len` only matters for dynamic NTK scaling: the sequence length the frequencies serve (transformers'
+// `seq_len`; at most original_max_position_embeddings means unscaled).
+std::vector<float> rope_inverse_frequencies(const RopeConfig& rope, int64_t head_dim, int64_t seq_len);
 
 // transformers keeps inv_freq as a module buffer, so a model materialized in its checkpoint dtype (bf16/fp16)
 // and computed in float32 carries frequencies rounded to that dtype; the reference outputs we match are
@@ -23,5 +23,13 @@ void round_rope_frequencies(std::vector<float>& inv_freq, const std::string& dty
 
 // [positions, head_dim]: row p = cos(p * inv_freq) (head_dim / 2 values) then sin(p * inv_freq).
 std::vector<float> rope_cos_sin_table(const std::vector<float>& inv_freq, int64_t positions);
+
+// The model's table: its rope config's frequencies, rounded as its checkpoint dtype holds them. Dynamic NTK
+// follows transformers: positions below original_max_position_embeddings use the unscaled frequencies, and a
+// token at position p beyond it uses the frequencies for seq_len = p + 1 (what transformers uses when it
+// generates that token; its cache keeps each key rotated as it was then). So it matches transformers exactly
+// for any prompt within the original context, generation past it included, where vLLM's fixed base does not.
+std::vector<float> model_rope_table(const RopeConfig& rope, int64_t head_dim, const std::string& dtype,
+                                    int64_t positions);
 
 }  // namespace llmc

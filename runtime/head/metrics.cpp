@@ -16,6 +16,15 @@ std::vector<double> inter_token_buckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 20.0, 80.0};
 }
 
+// Powers of 1, 2, 5 up to a million tokens (vLLM builds its token buckets the same way from max_model_len).
+std::vector<double> token_buckets() {
+  std::vector<double> b;
+  for (double decade = 1; decade <= 1e6; decade *= 10) {
+    for (double m : {1.0, 2.0, 5.0}) b.push_back(m * decade);
+  }
+  return b;
+}
+
 }  // namespace
 
 Histogram::Histogram(std::vector<double> bounds) {
@@ -32,7 +41,12 @@ void Histogram::observe(double value) {
 }
 
 EngineMetrics::EngineMetrics()
-    : queue_time_(latency_buckets()), ttft_(latency_buckets()), itl_(inter_token_buckets()), e2e_(latency_buckets()) {}
+    : queue_time_(latency_buckets()),
+      ttft_(latency_buckets()),
+      itl_(inter_token_buckets()),
+      e2e_(latency_buckets()),
+      prompt_tokens_(token_buckets()),
+      generation_tokens_(token_buckets()) {}
 
 void EngineMetrics::record(const MetricsBatch& batch, const SchedulerStats& stats, int32_t num_inbox) {
   std::lock_guard lock(mutex_);
@@ -51,6 +65,8 @@ void EngineMetrics::record(const MetricsBatch& batch, const SchedulerStats& stat
   for (const double v : batch.time_to_first_token) ttft_.observe(v);
   for (const double v : batch.inter_token_latency) itl_.observe(v);
   for (const double v : batch.e2e_latency) e2e_.observe(v);
+  for (const double v : batch.request_prompt_tokens) prompt_tokens_.observe(v);
+  for (const double v : batch.request_generation_tokens) generation_tokens_.observe(v);
 }
 
 void EngineMetrics::count_rejected(bool overloaded) {
@@ -65,6 +81,8 @@ MetricsSnapshot EngineMetrics::snapshot() const {
   s.time_to_first_token = ttft_.data();
   s.inter_token_latency = itl_.data();
   s.e2e_latency = e2e_.data();
+  s.request_prompt_tokens = prompt_tokens_.data();
+  s.request_generation_tokens = generation_tokens_.data();
   return s;
 }
 

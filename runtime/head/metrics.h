@@ -52,11 +52,15 @@ struct MetricsSnapshot {
   HistogramSnapshot time_to_first_token;
   HistogramSnapshot inter_token_latency;
   HistogramSnapshot e2e_latency;
+  // Histograms of finished requests' sizes, in tokens (all n sequences' outputs together).
+  HistogramSnapshot request_prompt_tokens;
+  HistogramSnapshot request_generation_tokens;
 };
 
 // Observations of one engine step, recorded under one lock.
 struct MetricsBatch {
   std::vector<double> queue_time, time_to_first_token, inter_token_latency, e2e_latency;
+  std::vector<double> request_prompt_tokens, request_generation_tokens;
   uint64_t prompt_tokens = 0;
   uint64_t generation_tokens = 0;
   std::array<uint64_t, 5> finished_by_reason{};
@@ -72,7 +76,7 @@ class EngineMetrics {
  private:
   mutable std::mutex mutex_;
   MetricsSnapshot gauges_and_counters_;
-  Histogram queue_time_, ttft_, itl_, e2e_;
+  Histogram queue_time_, ttft_, itl_, e2e_, prompt_tokens_, generation_tokens_;
 };
 
 }  // namespace llmc

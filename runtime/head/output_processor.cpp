@@ -102,6 +102,7 @@ void OutputProcessor::apply(State& r, SeqUpdate& u, Scheduler& scheduler, TimePo
   if (r.sampling.logprobs >= 0) d.logprobs.push_back({u.token_id, u.logprob, std::move(u.top_logprobs)});
   d.num_output_tokens = u.num_output_tokens;
   ++metrics.generation_tokens;
+  ++r.num_generated;
   if (!r.first_token) {
     r.first_token = now;
     metrics.time_to_first_token.push_back(seconds(now - r.arrival));
@@ -145,6 +146,8 @@ void OutputProcessor::deliver(State& r, TimePoint now, Scheduler* scheduler, Met
     out.timings.time_to_first_token = r.first_token ? *r.first_token - r.arrival : TimePoint::duration{};
     out.timings.e2e_latency = now - r.arrival;
     metrics.e2e_latency.push_back(seconds(now - r.arrival));
+    metrics.request_prompt_tokens.push_back(static_cast<double>(r.num_prompt_tokens));
+    metrics.request_generation_tokens.push_back(static_cast<double>(r.num_generated));
   }
   bool consumer_ok = true;
   try {

@@ -65,6 +65,7 @@ class OutputProcessor {
     std::optional<TimePoint> first_token;
     std::vector<Child> children;
     int32_t num_finished = 0;
+    int64_t num_generated = 0;  // output tokens of all children, for the per-request token histogram
     RequestOutput pending;
     bool touched = false;
   };

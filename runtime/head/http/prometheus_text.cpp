@@ -104,6 +104,9 @@ std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_n
               m.inter_token_latency);
   w.histogram("vllm:e2e_request_latency_seconds", "Arrival to finish of a request.", m.e2e_latency);
   w.histogram("vllm:request_queue_time_seconds", "Arrival to first scheduling of a request.", m.queue_time);
+  w.histogram("vllm:request_prompt_tokens", "Prompt tokens of finished requests.", m.request_prompt_tokens);
+  w.histogram("vllm:request_generation_tokens", "Generated tokens of finished requests (all n sequences).",
+              m.request_generation_tokens);
   return w.take();
 }
 

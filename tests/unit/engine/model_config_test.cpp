@@ -125,5 +125,33 @@ TEST(RopeTable, Llama3ScalingMatchesTheFormula) {
   }
 }
 
+TEST(RopeTable, DynamicNtkFollowsTransformersPositionByPosition) {
+  // transformers' dynamic NTK: unscaled frequencies within the original context; a token at position p past it
+  // is rotated with base * (factor * (p + 1) / original - (factor - 1)) ^ (dim / (dim - 2)). Computed here in
+  // double from that published rule (the float32 steps leave differences far below 1e-5).
+  RopeConfig rope;
+  rope.type = RopeType::kDynamic;
+  rope.theta = 10000.0;
+  rope.factor = 2.0;
+  rope.original_max_position_embeddings = 64;
+  const int64_t dim = 16, positions = 200;
+  const auto table = model_rope_table(rope, dim, "float32", positions);
+  ASSERT_EQ(table.size(), static_cast<size_t>(positions * dim));
+  for (int64_t p : {0, 1, 37, 63, 64, 65, 120, 199}) {
+    double base = 10000.0;
+    if (p + 1 > 64) base *= std::pow(2.0 * (p + 1) / 64.0 - 1.0, dim / (dim - 2.0));
+    for (int64_t i = 0; i < dim / 2; ++i) {
+      const double angle = p / std::pow(base, 2.0 * i / dim);
+      EXPECT_NEAR(table[p * dim + i], std::cos(angle), 2e-5) << "p " << p << " i " << i;
+      EXPECT_NEAR(table[p * dim + dim / 2 + i], std::sin(angle), 2e-5) << "p " << p << " i " << i;
+    }
+  }
+  // Within the original context the table is exactly the default one.
+  RopeConfig plain = rope;
+  plain.type = RopeType::kDefault;
+  const auto reference = model_rope_table(plain, dim, "float32", 64);
+  EXPECT_TRUE(std::equal(reference.begin(), reference.end(), table.begin()));
+}
+
 }  // namespace
 }  // namespace llmc

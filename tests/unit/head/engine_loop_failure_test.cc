@@ -188,6 +188,11 @@ TEST_F(EngineTest, MetricsFollowTheClock) {
   EXPECT_DOUBLE_EQ(m.e2e_latency.sum, 6.0);
   EXPECT_EQ(m.prompt_tokens, 10u);
   EXPECT_EQ(m.generation_tokens, 4u);
+  // Per finished request: prompts of 5 and 5 tokens, outputs of 3 and 1.
+  EXPECT_EQ(m.request_prompt_tokens.count, 2u);
+  EXPECT_DOUBLE_EQ(m.request_prompt_tokens.sum, 10.0);
+  EXPECT_EQ(m.request_generation_tokens.count, 2u);
+  EXPECT_DOUBLE_EQ(m.request_generation_tokens.sum, 4.0);
   EXPECT_EQ(m.prefix_cache_queries, 10u);
   EXPECT_EQ(m.prefix_cache_hits, 4u);
   EXPECT_EQ(seen(2).outputs.back().num_cached_prompt_tokens, 4);

@@ -36,6 +36,7 @@ TEST(Prometheus, GaugesCountersAndCumulativeHistograms) {
   m.finished_by_reason[static_cast<size_t>(FinishReason::kStop)] = 7;
   m.finished_by_reason[static_cast<size_t>(FinishReason::kAbort)] = 2;
   m.time_to_first_token = {{0.1, 0.5, 1.0}, {1, 2, 0, 3}, 9.5, 6};
+  m.request_generation_tokens = {{1, 2, 5}, {0, 1, 1, 2}, 19, 4};
   HttpCounters http;
   http.by_status[2] = 11;
   http.by_status[4] = 3;
@@ -61,7 +62,14 @@ TEST(Prometheus, GaugesCountersAndCumulativeHistograms) {
   EXPECT_EQ(s.at(b + "\"+Inf\"}"), 6);
   EXPECT_EQ(s.at("vllm:time_to_first_token_seconds_sum{" + l + "}"), 9.5);
   EXPECT_EQ(s.at("vllm:time_to_first_token_seconds_count{" + l + "}"), 6);
-  for (const char* h : {"vllm:inter_token_latency_seconds_count", "vllm:e2e_request_latency_seconds_count"}) {
+  const std::string g = "vllm:request_generation_tokens_bucket{" + l + ",le=";
+  EXPECT_EQ(s.at(g + "\"1\"}"), 0);
+  EXPECT_EQ(s.at(g + "\"2\"}"), 1);
+  EXPECT_EQ(s.at(g + "\"5\"}"), 2);
+  EXPECT_EQ(s.at(g + "\"+Inf\"}"), 4);
+  EXPECT_EQ(s.at("vllm:request_generation_tokens_sum{" + l + "}"), 19);
+  for (const char* h : {"vllm:inter_token_latency_seconds_count", "vllm:e2e_request_latency_seconds_count",
+                        "vllm:request_prompt_tokens_count"}) {
     EXPECT_EQ(s.at(std::string(h) + "{" + l + "}"), 0) << h;
   }
 }
