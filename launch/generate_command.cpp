@@ -38,8 +38,17 @@ PromptEncoder make_prompt_encoder(std::shared_ptr<const ServedModel> model) {
     const bool add_generation_prompt = line.value("add_generation_prompt", true);
     auto extra = line.contains("chat_template_kwargs") ? nlohmann::ordered_json::parse(line["chat_template_kwargs"].dump())
                                                        : nlohmann::ordered_json::object();
-    const std::string rendered = model->chat_template->render(
-        chat_template_variables(*model->chat_source, messages, add_generation_prompt, extra));
+    auto vars = chat_template_variables(*model->chat_source, messages, add_generation_prompt, extra);
+    // As the chat API: tools (and documents) reach the template, and the model's tool_use template is used
+    // when it has one and tools were given.
+    const bool has_tools = line.contains("tools") && !line["tools"].is_null();
+    if (has_tools) {
+      LLMC_CHECK(line["tools"].is_array()) << "'tools' must be a list";
+      vars["tools"] = nlohmann::ordered_json::parse(line["tools"].dump());
+    }
+    if (line.contains("documents")) vars["documents"] = nlohmann::ordered_json::parse(line["documents"].dump());
+    const ChatTemplate& t = has_tools && model->tool_use_template ? *model->tool_use_template : *model->chat_template;
+    const std::string rendered = t.render(vars);
     return model->tokenizer->encode(rendered, false);
   };
 }

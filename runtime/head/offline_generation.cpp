@@ -98,6 +98,12 @@ std::vector<OfflineRequest> parse_offline_requests(std::istream& in, const std::
     if (line.contains("skip_special_tokens") && line["skip_special_tokens"].is_boolean()) {
       r.request.skip_special_tokens = line["skip_special_tokens"].get<bool>();
     }
+    if (line.contains("priority")) {  // --scheduling-policy priority: lower runs first (as vLLM)
+      if (!line["priority"].is_number_integer()) {
+        throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": 'priority' must be an integer");
+      }
+      r.request.priority = line["priority"].get<int32_t>();
+    }
     out.push_back(std::move(r));
   }
   return out;

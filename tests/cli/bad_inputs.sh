@@ -47,6 +47,9 @@ expect_failure bad-json-line "bad_json.jsonl line 2: invalid JSON" "$bin" genera
 echo '{"prompt_token_ids": [1], "temperature": "hot"}' > "$tmp/bad_type.jsonl"
 expect_failure wrong-field-type "'temperature' must be a number" "$bin" generate "$data/models/llama" --input "$tmp/bad_type.jsonl"
 
+echo '{"prompt_token_ids": [1, 2], "priority": 3}' > "$tmp/priority.jsonl"
+expect_failure priority-under-fcfs "priority" "$bin" generate "$data/models/llama" --input "$tmp/priority.jsonl"
+
 echo '{"prompt_token_ids": [1, 99999]}' > "$tmp/bad_token.jsonl"
 expect_failure token-out-of-vocab "99999" "$bin" generate "$data/models/llama" --input "$tmp/bad_token.jsonl"
 
