@@ -6,7 +6,18 @@ find_package(spdlog REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(cppzmq REQUIRED)
+# OpenBLAS built on OpenMP, not its pthreads build: our kernels use OpenMP, and with two thread pools on one
+# machine each pool's idle threads spin while the other works (measured in docs/perf.md: decode nearly twice
+# as fast with the OpenMP build). Debian installs the variants side by side; the OpenMP one is used when present.
+set(LLMC_OPENBLAS_OPENMP_PC /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp/pkgconfig)
+if(EXISTS ${LLMC_OPENBLAS_OPENMP_PC}/openblas.pc)
+  set(ENV{PKG_CONFIG_PATH} "${LLMC_OPENBLAS_OPENMP_PC}:$ENV{PKG_CONFIG_PATH}")
+else()
+  message(WARNING "OpenBLAS's OpenMP build (Debian package libopenblas-openmp-dev) is missing: using the "
+                  "default OpenBLAS, whose own thread pool competes with OpenMP's and slows the CPU engine")
+endif()
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+message(STATUS "OpenBLAS: ${OPENBLAS_LINK_LIBRARIES}")
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc)

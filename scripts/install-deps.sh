@@ -6,13 +6,13 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 packages=(
   build-essential cmake ninja-build ccache pkg-config xz-utils git
-  libopenblas-dev libopenmpi-dev openmpi-bin
+  libopenblas-dev libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libzmq3-dev cppzmq-dev
   libboost-program-options-dev libboost-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libpcre2-dev libutf8proc-dev libhwloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl python3
+  curl python3 wrk
   iproute2 openssh-client openssh-server
 )
 missing=()

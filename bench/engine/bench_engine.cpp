@@ -1,9 +1,11 @@
 // CPU engine throughput: prefill and decode tokens/s for one model (a checkpoint or a config.json with
 // random weights), each beside this machine's limit measured in the same run:
-//   decode:  bytes of weights + KV read per step / measured read bandwidth  -> steps/s ceiling
+//   decode:  bytes of weights + KV read per step / measured read bandwidth, or for large batches the
+//            2 FLOP per weight per sequence / measured sgemm rate, whichever is slower -> steps/s ceiling
 //   prefill: 2 FLOP per weight per token / measured sgemm rate              -> tokens/s ceiling
 // Usage: bench_engine --model DIR_OR_CONFIG [--dummy] [--prompt 512] [--batch 1,8] [--context 128] [--steps 16]
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <omp.h>
@@ -111,7 +113,11 @@ int main(int argc, char** argv) {
     for (int i = 0; i < steps; ++i) total += run_step(s, batch, 1, context + i, blocks_per_seq);
     const double tps = batch * steps / total;
     const double kv_bytes = static_cast<double>(batch) * (context + steps / 2) * kv.bytes_per_block() / kv.block_size;
-    const double step_limit = bandwidth / (static_cast<double>(s.model->weight_bytes()) + kv_bytes);
+    // Roofline: a step reads every weight and the KV once (memory) and does 2 FLOP per weight per sequence
+    // (compute); whichever takes longer bounds it.
+    const double memory_s = (static_cast<double>(s.model->weight_bytes()) + kv_bytes) / bandwidth;
+    const double compute_s = 2.0 * params * batch / gemm;
+    const double step_limit = 1.0 / std::max(memory_s, compute_s);
     std::printf("| decode @%d | %d | %.1f | %.1f | %.0f%% |\n", context, batch, tps, batch * step_limit,
                 100 * tps / (batch * step_limit));
   }

@@ -2,6 +2,8 @@
 //   BM_SchedulerStep:  Scheduler::schedule() + building the StepResult + Scheduler::update_from_result().
 //   BM_EngineLoopStep: the same through EngineLoop::step() with an instant executor, adding output assembly,
 //                      stop checks, callbacks and metrics (no detokenizer).
+//   BM_SchedulerStepEncoded: BM_SchedulerStep plus encoding the plan into its wire bytes (what the head does
+//                      before publishing it) and decoding the result from wire bytes (what it does on receipt).
 // Prefix caching is on (the default), so every block_size steps each sequence also hashes and registers a block.
 #include <benchmark/benchmark.h>
 
@@ -9,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/comm/control/plan_codec.h"
 #include "runtime/head/engine_loop.h"
 #include "runtime/head/scheduler.h"
 
@@ -87,6 +90,33 @@ void BM_SchedulerStep(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * num_seqs);
 }
 BENCHMARK(BM_SchedulerStep)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+void BM_SchedulerStepEncoded(benchmark::State& state) {
+  const auto num_seqs = static_cast<int32_t>(state.range(0));
+  auto sched = warm_scheduler(num_seqs);
+  std::string plan_bytes, result_bytes;
+  int32_t steps = 0;
+  for (auto _ : state) {
+    if (++steps == kMaxTokens - 1) {
+      state.PauseTiming();
+      sched = warm_scheduler(num_seqs);
+      steps = 1;
+      state.ResumeTiming();
+    }
+    std::optional<StepPlan> plan = sched->schedule();
+    encode_plan(*plan, 0, plan_bytes);
+    state.PauseTiming();  // the worker's side: not the head's cost
+    encode_result(instant_result(*plan), 1, result_bytes);
+    state.ResumeTiming();
+    WireMessage result = decode_message(result_bytes);
+    auto updates = sched->update_from_result(std::move(result.result));
+    benchmark::DoNotOptimize(updates.data());
+    if (static_cast<int32_t>(updates.size()) != num_seqs) state.SkipWithError("not every sequence decoded");
+  }
+  state.SetItemsProcessed(state.iterations() * num_seqs);
+  state.counters["plan_bytes"] = static_cast<double>(plan_bytes.size());
+}
+BENCHMARK(BM_SchedulerStepEncoded)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
 class InstantExecutor : public Executor {
  public:
