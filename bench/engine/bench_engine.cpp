@@ -2,7 +2,8 @@
 // random weights), each beside this machine's limit measured in the same run:
 //   decode:  bytes of weights + KV read per step / measured read bandwidth, or for large batches the
 //            2 FLOP per weight per sequence / measured sgemm rate, whichever is slower -> steps/s ceiling
-//   prefill: 2 FLOP per weight per token / measured sgemm rate              -> tokens/s ceiling
+//   prefill: 2 FLOP per layer weight per token + the LM head once (only the last token is sampled)
+//            / measured sgemm rate                                          -> tokens/s ceiling
 // Usage: bench_engine --model DIR_OR_CONFIG [--dummy] [--prompt 512] [--batch 1,8] [--context 128] [--steps 16]
 #include <boost/program_options.hpp>
 #include <algorithm>
@@ -91,18 +92,23 @@ int main(int argc, char** argv) {
 
   const double bandwidth = bench::measure_read_bandwidth(threads);
   const double params = static_cast<double>(s.model->weight_bytes()) / sizeof(float);
-  const double gemm = bench::measure_sgemm_flops(prompt, static_cast<int>(s.config.intermediate_size),
-                                                 static_cast<int>(s.config.hidden_size));
+  // The sgemm rate at the model's largest product: the MLP's, or the LM head's for a vocabulary-heavy model.
+  const int widest = static_cast<int>(std::max(s.config.intermediate_size, s.config.vocab_size));
+  const double gemm = bench::measure_sgemm_flops(prompt, widest, static_cast<int>(s.config.hidden_size));
   std::printf("model %s (%s), %.1fM parameters, %d threads\n", config_path.string().c_str(),
               dummy ? "dummy weights" : "checkpoint", params / 1e6, threads);
-  std::printf("measured: read bandwidth %.2f GB/s, sgemm %.1f GFLOP/s (%d x %ld x %ld)\n\n", bandwidth / 1e9, gemm / 1e9,
-              prompt, static_cast<long>(s.config.intermediate_size), static_cast<long>(s.config.hidden_size));
+  std::printf("measured: read bandwidth %.2f GB/s, sgemm %.1f GFLOP/s (%d x %d x %ld)\n\n", bandwidth / 1e9, gemm / 1e9,
+              prompt, widest, static_cast<long>(s.config.hidden_size));
   std::printf("| phase | batch | tokens/s | machine limit tokens/s | of limit |\n|---|---|---|---|---|\n");
 
   run_step(s, 1, std::min(prompt, 32), 0, blocks_per_seq);  // warm-up
   const double prefill_s = run_step(s, 1, prompt, 0, blocks_per_seq);
   const double prefill_tps = prompt / prefill_s;
-  const double prefill_limit = gemm / (2.0 * params);
+  // Prefill FLOPs: 2 per weight per token for the layers; the embedding is a lookup, and the LM head runs for
+  // the last token only (the one that is sampled).
+  const double vocab_params = static_cast<double>(s.config.vocab_size) * static_cast<double>(s.config.hidden_size);
+  const double layer_params = params - vocab_params * (s.config.tie_word_embeddings ? 1.0 : 2.0);
+  const double prefill_limit = prompt / ((2.0 * layer_params * prompt + 2.0 * vocab_params) / gemm);
   std::printf("| prefill %d | 1 | %.1f | %.1f | %.0f%% |\n", prompt, prefill_tps, prefill_limit,
               100 * prefill_tps / prefill_limit);
 

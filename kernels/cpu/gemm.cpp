@@ -9,7 +9,7 @@
 namespace llmc::kernels::cpu {
 
 void linear(const float* x, const float* w, const float* bias, int64_t rows, int64_t in, int64_t out, float* y) {
-  if (rows > 1 && rows <= kSkinnyMaxRows) {
+  if (rows > 1 && rows <= kSkinnyMaxRows && in >= kSkinnyMinInputs) {
     // A decode step of a few sequences: sgemm would re-pack the whole weight matrix (skinny_linear.h).
     skinny_linear(x, w, bias, rows, in, out, y);
     return;

@@ -16,6 +16,9 @@ namespace llmc::kernels::cpu {
 // Rows of x handled by skinny_linear (measured: 2-4x OpenBLAS's sgemm at 2-8 rows, even at 12); one row goes
 // to sgemv, which reads the weights once already, and larger batches to sgemm.
 inline constexpr int64_t kSkinnyMaxRows = 8;
+// Below this many inputs per output the fixed per-output work (summing the 16 lanes) outweighs the product:
+// sgemm does better (measured on the tiny fixtures' 32-wide LM head).
+inline constexpr int64_t kSkinnyMinInputs = 256;
 
 void skinny_linear(const float* x, const float* w, const float* bias, int64_t rows, int64_t in, int64_t out,
                    float* y);
