@@ -65,6 +65,14 @@ std::pair<int, std::string> choose_cuda_device(int local_rank) {
   return {device, "cuda:" + std::to_string(device) + " " + cuda_device_name(device)};
 }
 
+// Every GPU of this host (a rank takes local rank % GPUs); none when CUDA is missing, which the device check
+// below reports.
+std::vector<std::string> local_gpu_bus_ids() {
+  std::vector<std::string> ids;
+  for (int d = 0; d < cuda_device_count(); ++d) ids.push_back(cuda_pci_bus_id(d));
+  return ids;
+}
+
 }  // namespace
 
 void fail_collectively(const std::string& message, bool is_head) {
@@ -153,7 +161,8 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
   }
   agree(verdict, "choosing the head's address", o.rendezvous_timeout, p.is_head());
   std::tie(b.local_rank, b.local_size) = local_rank_and_size();
-  b.binding = bind_to_local_share(b.local_rank, b.local_size);
+  b.binding = o.device == "cuda" && p.is_worker() ? bind_near_device(b.local_rank, b.local_size, local_gpu_bus_ids())
+                                                  : bind_to_local_share(b.local_rank, b.local_size);
   self.binding = b.binding.cores;
   self.libraries = library_versions(o.device == "cuda");
   b.head_address = broadcast_from_head(head_address, "head address", o.rendezvous_timeout);

@@ -224,6 +224,12 @@ std::string cuda_device_name(int device) {
   return prop.name;
 }
 
+std::string cuda_pci_bus_id(int device) {
+  char id[32] = {};
+  LLMC_CUDA_CHECK(cudaDeviceGetPCIBusId(id, sizeof(id), device));
+  return id;
+}
+
 std::string nccl_version() {
   int v = 0;
   ncclGetVersion(&v);

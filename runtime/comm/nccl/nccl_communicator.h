@@ -35,6 +35,7 @@ std::unique_ptr<Communicator> make_nccl_communicator(Communicator& bootstrap, co
 bool nccl_built();
 int cuda_device_count();
 std::string cuda_device_name(int device);
+std::string cuda_pci_bus_id(int device);  // "0000:1b:00.0", for binding a rank to the cores near its GPU
 std::string nccl_version();  // "2.28.3"; "" when not built
 
 // Device memory until the CUDA backend owns it: doctor's link buffers and the GPU tests.

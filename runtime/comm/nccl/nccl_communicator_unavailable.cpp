@@ -18,6 +18,7 @@ std::unique_ptr<Communicator> make_nccl_communicator(Communicator&, const NcclOp
 bool nccl_built() { return false; }
 int cuda_device_count() { return 0; }
 std::string cuda_device_name(int) { not_built("cuda_device_name"); }
+std::string cuda_pci_bus_id(int) { not_built("cuda_pci_bus_id"); }
 std::string nccl_version() { return ""; }
 Tensor make_cuda_tensor(ScalarType, std::vector<int64_t>, int) { not_built("make_cuda_tensor"); }
 void copy_to_device(const void*, Tensor&) { not_built("copy_to_device"); }
