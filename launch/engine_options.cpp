@@ -24,6 +24,8 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
        "seconds for every rank to report at startup")
       ("load-timeout", po::value(&o.load_timeout_s)->default_value(900),
        "seconds for every rank to load its shard of the weights")
+      ("warmup-timeout", po::value(&o.warmup_timeout_s)->default_value(300),
+       "seconds for the warm-up step every worker runs before serving")
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")
       ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0), "longest prompt + output (0: the model's)")
@@ -49,9 +51,11 @@ void finish_engine_options(EngineOptions& o) {
   o.cluster.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
   o.cluster.rendezvous_timeout = std::chrono::seconds(o.rendezvous_timeout_s);
   o.cluster.load_timeout = std::chrono::seconds(o.load_timeout_s);
+  o.cluster.warmup_timeout = std::chrono::seconds(o.warmup_timeout_s);
   LLMC_CHECK(o.handshake_timeout_s >= 1) << "--handshake-timeout must be positive";
   LLMC_CHECK(o.rendezvous_timeout_s >= 1) << "--rendezvous-timeout must be positive";
   LLMC_CHECK(o.load_timeout_s >= 1) << "--load-timeout must be positive";
+  LLMC_CHECK(o.warmup_timeout_s >= 1) << "--warmup-timeout must be positive";
   LLMC_CHECK(o.worker_timeout_s >= 2) << "--worker-timeout must be at least 2 seconds";
   LLMC_CHECK(o.step_timeout_s >= 1) << "--step-timeout must be positive";
   o.cluster.layer_partition.clear();

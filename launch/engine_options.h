@@ -21,6 +21,7 @@ struct EngineOptions {
   int handshake_timeout_s = 60;
   int rendezvous_timeout_s = 60;
   int load_timeout_s = 900;
+  int warmup_timeout_s = 300;
   double kv_cache_gib = 2.0;
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;

@@ -33,6 +33,7 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options, const Wor
     // One process: no control plane; the worker runs behind the in-process executor.
     auto tp = std::make_unique<SingleRankCommunicator>();
     c->worker_ = std::make_unique<Worker>(wo, model, c->boot_.parallel.shard(), *tp, nullptr, true);
+    c->worker_->warm_up();
     c->tp_comm_ = std::move(tp);
     c->num_kv_blocks_ = c->worker_->num_kv_blocks();
     c->max_model_len_ = c->worker_->max_model_len();
@@ -48,6 +49,7 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options, const Wor
   connection = broadcast_from_head(connection, "opening the control plane",
                                    options.load_timeout + options.rendezvous_timeout);
   if (connection.rfind(kError, 0) == 0) fail_collectively(connection.substr(1), c->is_head());
+  c->warm_up_workers();
   c->connect_worker(connection);
   if (c->is_head()) c->start_remote_executor();
   return c;
@@ -63,6 +65,43 @@ Cluster::~Cluster() {
     spdlog::error("worker 0 (beside the head) did not stop: a peer rank is probably gone");
     local_worker_.detach();
   }
+}
+
+// Every worker runs one warm-up step at once (the step's collectives need them all), on a thread so that a
+// rank stuck in a collective with a missing peer is reported at the deadline instead of hanging the head. Any
+// failure ends the job: a plain error, so main aborts the ranks that may be stuck.
+void Cluster::warm_up_workers() {
+  const auto deadline = Clock::now() + options_.warmup_timeout;
+  std::string mine;
+  if (boot_.parallel.is_worker()) {
+    auto done = std::make_shared<std::promise<std::string>>();
+    std::future<std::string> result = done->get_future();
+    std::thread([worker = worker_.get(), done] {
+      try {
+        worker->warm_up();
+        done->set_value("");
+      } catch (const std::exception& e) {
+        done->set_value(e.what());
+      }
+    }).detach();  // joined through the future; left behind only when the job is about to be aborted
+    if (result.wait_until(deadline) == std::future_status::ready) {
+      mine = result.get();
+    } else {
+      mine = "its warm-up step did not finish within " + std::to_string(options_.warmup_timeout.count()) +
+             " s (stuck in a collective with a rank that is gone or stuck?)";
+    }
+  }
+  const auto left = std::max(std::chrono::seconds(1),
+                             std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()));
+  const std::vector<std::string> reports = gather_at_head(mine, "warm-up", left);
+  if (is_head()) {
+    std::ostringstream errors;
+    for (size_t r = 0; r < reports.size(); ++r) {
+      if (!reports[r].empty()) errors << "; rank " << r << " (" << boot_.ranks[r].hostname << "): " << reports[r];
+    }
+    LLMC_CHECK(errors.str().empty()) << "warm-up step failed: " << errors.str().substr(2);
+  }
+  broadcast_from_head("ok", "warm-up", left + options_.rendezvous_timeout);
 }
 
 void Cluster::make_communicators() {

@@ -43,6 +43,7 @@ class Cluster {
  private:
   Cluster() = default;
   void make_communicators();
+  void warm_up_workers();
   std::string load_and_report(const WorkerOptions& options, const ModelConfig& model);
   // Head: checks the load reports, opens the control plane and broadcasts how to reach it.
   std::string open_control_plane(const std::vector<std::string>& load_reports);

@@ -25,6 +25,7 @@ struct ClusterOptions {
   std::string device = "cpu";  // "cpu" or "cuda": a CUDA rank takes GPU (local rank % GPUs on its host)
   std::chrono::seconds rendezvous_timeout{60};
   std::chrono::seconds load_timeout{900};
+  std::chrono::seconds warmup_timeout{300};  // one forward step on every worker, before the control plane
   std::chrono::seconds handshake_timeout{60};
   // The head declares a worker dead when it has heard nothing from it for this long (heartbeats every second).
   std::chrono::seconds worker_timeout{5};

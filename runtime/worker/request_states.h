@@ -46,6 +46,9 @@ class RequestStates {
   size_t size() const { return requests_.size(); }
   const WorkerRequest* find(RequestId id) const;
 
+  // The next plan starts a new step sequence (after the worker's own warm-up steps, before the head's first).
+  void restart_step_sequence() { seen_step_ = false; }
+
  private:
   int64_t block_size_;
   uint64_t last_step_id_ = 0;

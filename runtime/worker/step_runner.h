@@ -22,6 +22,8 @@ class StepRunner {
   StepResult run(const StepPlan& plan);
 
   const RequestStates& states() const { return states_; }
+  // After the worker's warm-up steps: the head's first plan starts the step sequence afresh.
+  void restart_step_sequence() { states_.restart_step_sequence(); }
 
  private:
   StepResult sample(const StepPlan& plan, const std::vector<ScheduledRequest>& scheduled, std::vector<float>& logits);

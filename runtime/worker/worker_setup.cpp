@@ -40,4 +40,25 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
   runner_ = std::make_unique<StepRunner>(*model_, *cache_, *backend_, shard, pipeline, samples);
 }
 
+void Worker::warm_up() {
+  LLMC_CHECK(runner_ != nullptr) << "warm_up after the runner was handed out";
+  // An id the head never uses (its ids count up from 1), so the warm-up cannot meet a real request's state.
+  constexpr RequestId kWarmUpId = ~RequestId{0};
+  StepPlan plan;
+  NewRequestPlan& r = plan.new_requests.emplace_back();
+  r.id = kWarmUpId;
+  r.token_ids = {0};
+  r.num_prompt_tokens = 1;
+  r.sampling.temperature = 0.0f;
+  r.sampling.max_tokens = 1;
+  r.block_ids = {0};
+  r.num_scheduled_tokens = 1;
+  runner_->run(plan);
+  StepPlan drop;
+  drop.step_id = plan.step_id + 1;
+  drop.finished_ids = {kWarmUpId};
+  runner_->run(drop);
+  runner_->restart_step_sequence();
+}
+
 }  // namespace llmc

@@ -33,6 +33,11 @@ class Worker {
   int64_t num_kv_blocks() const { return cache_->num_blocks(); }
   int64_t max_model_len() const { return max_model_len_; }
   const CausalLM& model() const { return *model_; }
+  // One forward pass of a one-token request through this rank's whole path (its layers, the tensor-parallel
+  // all-reduces, the pipeline send/recv, sampling), then its state dropped: every worker runs it at the same
+  // point of startup, so a broken link or kernel shows before any user request. KV block 0 is written; it is
+  // overwritten before any request reads it. Throws what the step throws.
+  void warm_up();
   // The runner, handed to whoever drives this rank (the in-process executor or the worker loop).
   std::unique_ptr<StepRunner> take_runner() { return std::move(runner_); }
 
