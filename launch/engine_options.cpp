@@ -71,7 +71,16 @@ void finish_engine_options(EngineOptions& o) {
 }
 
 EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, int64_t vocab_size,
-                                const std::vector<int64_t>& eos_token_ids) {
+                                const std::vector<int64_t>& eos_token_ids, int64_t num_kv_blocks) {
+  // As vLLM refuses to start: a sequence of max_model_len tokens must fit the cache, or requests near that
+  // length would be accepted and then never run.
+  const int64_t capacity = num_kv_blocks * o.worker.block_size;
+  LLMC_CHECK(capacity >= max_model_len)
+      << "the KV cache holds " << capacity << " tokens (" << num_kv_blocks << " blocks of " << o.worker.block_size
+      << (o.worker.num_kv_blocks > 0 ? "; --num-kv-blocks" : "; --kv-cache-memory " + std::to_string(o.kv_cache_gib) + " GiB")
+      << " per rank), fewer than the model length " << max_model_len << ": raise "
+      << (o.worker.num_kv_blocks > 0 ? "--num-kv-blocks" : "--kv-cache-memory") << " or pass --max-model-len "
+      << capacity << " or less";
   EngineConfig c;
   c.scheduler.block_size = static_cast<int32_t>(o.worker.block_size);
   c.scheduler.max_num_batched_tokens = o.max_num_batched_tokens;

@@ -38,8 +38,9 @@ void add_engine_options(boost::program_options::options_description& desc, Engin
 // Fills the derived fields after parsing (byte budgets, the layer partition list).
 void finish_engine_options(EngineOptions& o);
 
-// The head's engine configuration for a model with `max_model_len` and `vocab_size`; eos ids from the model.
+// The head's engine configuration for a model with `max_model_len` and `vocab_size`; eos ids from the model;
+// `num_kv_blocks` the cache every worker holds. Throws when one max_model_len sequence cannot fit the cache.
 EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, int64_t vocab_size,
-                                const std::vector<int64_t>& eos_token_ids);
+                                const std::vector<int64_t>& eos_token_ids, int64_t num_kv_blocks);
 
 }  // namespace llmc

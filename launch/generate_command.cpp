@@ -137,7 +137,8 @@ int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
     return 0;
   }
   std::vector<int64_t> eos = generation.eos_token_ids.empty() ? config.eos_token_ids : generation.eos_token_ids;
-  EngineConfig engine_config = make_engine_config(options, cluster->max_model_len(), config.vocab_size, eos);
+  EngineConfig engine_config =
+      make_engine_config(options, cluster->max_model_len(), config.vocab_size, eos, cluster->num_kv_blocks());
   if (served.tokenizer) engine_config.text_streams = make_text_stream_factory(served.tokenizer);
   std::vector<nlohmann::json> results;
   {

@@ -94,7 +94,8 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
     return 0;
   }
   std::vector<int64_t> eos = generation.eos_token_ids.empty() ? config.eos_token_ids : generation.eos_token_ids;
-  EngineConfig engine_config = make_engine_config(options, cluster->max_model_len(), config.vocab_size, eos);
+  EngineConfig engine_config =
+      make_engine_config(options, cluster->max_model_len(), config.vocab_size, eos, cluster->num_kv_blocks());
   if (served.tokenizer) engine_config.text_streams = make_text_stream_factory(served.tokenizer);
   served.max_model_len = static_cast<int32_t>(cluster->max_model_len());
   http.server.version = kLlmClusterVersion;

@@ -64,6 +64,8 @@ for i in range(40): print(json.dumps({"prompt_token_ids": [5, 6, 7], "max_tokens
 print(json.dumps({"prompt_token_ids": [5] * 600, "max_tokens": 8}))' > "$tmp/late_too_long.jsonl"
 expect_failure late-prompt-too-long "late_too_long.jsonl line 41" "$bin" generate "$data/models/llama" --input "$tmp/late_too_long.jsonl" --max-model-len 512
 
+expect_failure cache-smaller-than-model-len "pass --max-model-len 128 or less" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --num-kv-blocks 8 --max-model-len 2048
+
 expect_failure bad-block-size "--block-size" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --block-size 12
 expect_failure unknown-option "unrecognised option '--frobnicate'" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --frobnicate
 finish
