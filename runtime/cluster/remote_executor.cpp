@@ -17,12 +17,16 @@ RemoteExecutor::~RemoteExecutor() {
     stopping_ = true;
   }
   cv_.notify_all();
+  control_->wake();
   thread_.join();
 }
 
 void RemoteExecutor::submit(const StepPlan& plan) {
-  std::lock_guard lock(mutex_);
-  outgoing_.push_back(plan);
+  {
+    std::lock_guard lock(mutex_);
+    outgoing_.push_back(plan);
+  }
+  control_->wake();  // the I/O thread sleeps in poll until a result, a heartbeat is due, or this
 }
 
 std::optional<StepResult> RemoteExecutor::collect(Clock::time_point deadline) {
@@ -90,8 +94,8 @@ void RemoteExecutor::io_loop() {
         next_heartbeat = Clock::now() + options_.heartbeat_interval;
         if (failure().empty()) check_heartbeats();
       }
-      // Short polls keep plan latency low: submit() does not wake this thread.
-      if (auto m = control_->poll(Clock::now() + std::chrono::microseconds(200))) handle(*m);
+      // Sleeps until a result arrives, submit() wakes it, or the next heartbeat is due.
+      if (auto m = control_->poll(next_heartbeat)) handle(*m);
     } catch (const std::exception& e) {
       fail(std::string("control plane: ") + e.what());
     }

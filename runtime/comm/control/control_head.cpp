@@ -50,6 +50,7 @@ struct HeadControl::Impl {
   mutable std::mutex heard_mutex;
   std::map<int32_t, Clock::time_point> heard;
   std::atomic<uint64_t> malformed{0}, unexpected{0}, heartbeats{0};
+  control::WakeFd wake;  // wake() from other threads ends a poll early
 
   void open(const std::string& ip, const CurveKeys& keys, std::set<std::string> allowed);
   bool send(bool blocking);
@@ -157,7 +158,7 @@ std::optional<Incoming> HeadControl::Impl::accept(zmq::message_t& msg) {
 std::optional<Incoming> HeadControl::Impl::receive(Clock::time_point deadline) {
   for (;;) {
     drain_subscriptions();
-    if (!control::wait_readable(pull, deadline)) return std::nullopt;
+    if (!control::wait_readable(pull, deadline, &wake)) return std::nullopt;
     zmq::message_t msg;
     if (!pull.recv(msg, zmq::recv_flags::dontwait)) continue;
     if (auto m = accept(msg)) return m;
@@ -244,6 +245,8 @@ std::optional<Incoming> HeadControl::poll(ControlClock::time_point deadline) {
   }
   return impl_->receive(deadline);
 }
+
+void HeadControl::wake() { impl_->wake.signal(); }
 
 ControlClock::time_point HeadControl::last_heard(int32_t rank) const {
   std::lock_guard lock(impl_->heard_mutex);

@@ -13,8 +13,8 @@
 // `send_timeout` and then throws. Results wait up to `send_timeout` for the head, then throw.
 // Nothing blocks without a deadline.
 //
-// Threads: HeadControl is used by one thread (the executor's I/O thread); stats() and last_heard() may be
-// called from any thread. WorkerControl::next() belongs to one thread; send_result/send_error/send_heartbeat
+// Threads: HeadControl is used by one thread (the executor's I/O thread); stats(), last_heard() and wake()
+// may be called from any thread. WorkerControl::next() belongs to one thread; send_result/send_error/send_heartbeat
 // are thread-safe (a mutex per PUSH socket), so a heartbeat thread can beat while the main thread runs a step
 // (heartbeats have their own socket, so they never queue behind a large result).
 #pragma once
@@ -89,6 +89,9 @@ class HeadControl {
   // and ready answers are consumed here (they update last_heard); malformed messages and unexpected
   // senders are logged, counted and dropped.
   std::optional<Incoming> poll(ControlClock::time_point deadline);
+  // Thread-safe: makes a poll() in progress, or the next one, return nullopt at once (the caller has new
+  // plans to publish). Lets the I/O thread sleep until a result or a plan is there instead of polling.
+  void wake();
   // When a message from `rank` last arrived; this object's creation time if none did yet.
   ControlClock::time_point last_heard(int32_t rank) const;
   HeadControlStats stats() const;

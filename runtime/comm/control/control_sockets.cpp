@@ -1,6 +1,8 @@
 #include "runtime/comm/control/control_sockets.h"
 
 #include <arpa/inet.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <charconv>
 
@@ -102,14 +104,32 @@ long timeout_ms(Clock::time_point deadline) {
   return static_cast<long>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
 }
 
-bool wait_readable(zmq::socket_t& socket, Clock::time_point deadline) {
-  zmq_pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+WakeFd::WakeFd() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  LLMC_CHECK(fd_ >= 0) << "control plane: eventfd failed";
+}
+
+WakeFd::~WakeFd() { close(fd_); }
+
+void WakeFd::signal() {
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = write(fd_, &one, sizeof(one));  // EAGAIN only at 2^64 - 1 pending: harmless
+}
+
+bool WakeFd::drain() {
+  uint64_t count = 0;
+  return read(fd_, &count, sizeof(count)) == sizeof(count);
+}
+
+bool wait_readable(zmq::socket_t& socket, Clock::time_point deadline, WakeFd* wake) {
+  zmq_pollitem_t items[2] = {{socket.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake ? wake->fd() : -1, ZMQ_POLLIN, 0}};
+  const int count = wake ? 2 : 1;
   for (;;) {
     // zmq_poll may return early (EINTR, or a wake-up with nothing to read): poll again until the deadline.
-    const int n = zmq_poll(&item, 1, timeout_ms(deadline));
+    const int n = zmq_poll(items, count, timeout_ms(deadline));
     if (n < 0 && zmq_errno() != EINTR)
       LLMC_FAIL() << "control plane: zmq_poll failed: " << zmq_strerror(zmq_errno());
-    if (n > 0 && (item.revents & ZMQ_POLLIN) != 0) return true;
+    if (n > 0 && (items[0].revents & ZMQ_POLLIN) != 0) return true;
+    if (wake != nullptr && n > 0 && (items[1].revents & ZMQ_POLLIN) != 0 && wake->drain()) return false;
     if (Clock::now() >= deadline) return false;
   }
 }

@@ -28,8 +28,24 @@ std::string bind_tcp(zmq::socket_t& socket, const std::string& ip, int port, con
 
 // Milliseconds until `deadline`, rounded up; 0 when it has passed.
 long timeout_ms(Clock::time_point deadline);
-// Waits until `socket` has a message or the deadline passes; true when it has one.
-bool wait_readable(zmq::socket_t& socket, Clock::time_point deadline);
+// An eventfd another thread can signal to end a wait_readable early (signal() is thread-safe).
+class WakeFd {
+ public:
+  WakeFd();
+  ~WakeFd();
+  WakeFd(const WakeFd&) = delete;
+  WakeFd& operator=(const WakeFd&) = delete;
+  void signal();
+  bool drain();  // true when it had been signalled
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Waits until `socket` has a message or the deadline passes; true when it has one. With `wake`, a signal ends
+// the wait early (returning false).
+bool wait_readable(zmq::socket_t& socket, Clock::time_point deadline, WakeFd* wake = nullptr);
 // A message property set by libzmq ("User-Id", "Peer-Address"); "?" when absent.
 std::string message_property(zmq::message_t& message, const char* name);
 

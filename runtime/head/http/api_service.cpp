@@ -41,6 +41,10 @@ HttpResponse ApiService::error_response(const ApiError& e, const HttpRequest* re
 ApiService::Dispatch ApiService::dispatch(const HttpRequest& request) {
   Dispatch d;
   try {
+    // A dead engine is the reason to give first: the server drains because of it, and a probe should say so.
+    if (engine_.dead()) {
+      throw ApiError(503, "the engine is dead: " + engine_.dead_reason(), "server_error", "", "engine_dead");
+    }
     if (draining_) throw ApiError(503, "the server is shutting down", "server_error", "", "shutting_down");
     // A CORS preflight carries no credentials by design; everything else under /v1/ needs the key.
     const bool preflight = request.method == "OPTIONS" && !options_.allowed_origins.empty();
