@@ -20,6 +20,9 @@ out=$(timeout 120 mpirun -n 1 llm-cluster doctor "$model" --device cuda 2>&1)
 echo "$out"
 if grep -q "cuda:0 " <<<"$out"; then record "doctor --device cuda -n 1 (device reported)" pass
 else record "doctor --device cuda -n 1" FAIL; fi
+# The rank's cores: near its GPU when hwloc knows the GPU's PCI locality (said in the cores column).
+binding=$(grep -oE '[0-9,-]+ \((near the device|device locality unknown)\)' <<<"$out" | head -1)
+record "binding of the GPU rank" "${binding:-FAIL (no binding reported)}"
 
 if [ "$gpus" -ge 2 ]; then
   out=$(timeout 120 mpirun -n 2 llm-cluster doctor "$model" --tp 2 --device cuda 2>&1)
