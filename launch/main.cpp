@@ -13,6 +13,7 @@
 
 #include "common/check.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "launch/subcommands.h"
 #include "runtime/cluster/cluster_bootstrap.h"
 #include "runtime/comm/mpi_session.h"
@@ -22,7 +23,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: llm-cluster [serve|generate|doctor|tokenize|chat-template] MODEL_DIR [options]\n"
     "       (no subcommand: serve)\n"
-    "       llm-cluster <subcommand> --help   for the subcommand's options\n";
+    "       llm-cluster <subcommand> --help   for the subcommand's options\n"
+    "       llm-cluster --version\n";
 
 }  // namespace
 
@@ -42,6 +44,10 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("llm-cluster %s\n", llmc::kLlmClusterVersion);
+    return 0;
   }
   const std::string command = args[0];
   llmc::MpiSession mpi(&argc, &argv);
