@@ -47,8 +47,7 @@ PromptEncoder make_prompt_encoder(std::shared_ptr<const ServedModel> model) {
       vars["tools"] = nlohmann::ordered_json::parse(line["tools"].dump());
     }
     if (line.contains("documents")) vars["documents"] = nlohmann::ordered_json::parse(line["documents"].dump());
-    const ChatTemplate& t = has_tools && model->tool_use_template ? *model->tool_use_template : *model->chat_template;
-    const std::string rendered = t.render(vars);
+    const std::string rendered = chat_template_for(*model, has_tools).render(vars);
     return model->tokenizer->encode(rendered, false);
   };
 }

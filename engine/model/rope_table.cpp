@@ -101,7 +101,7 @@ std::vector<float> model_rope_table(const RopeConfig& rope, int64_t head_dim, co
   const int64_t original = rope.original_max_position_embeddings;
   std::vector<float> table = rope_cos_sin_table(frequencies_for(original), positions);
   if (rope.type == RopeType::kDynamic) {
-    for (int64_t p = std::max<int64_t>(original, 0); p < positions; ++p) {
+    for (int64_t p = original; p < positions; ++p) {  // original > 0: the config requires it for dynamic
       fill_row(frequencies_for(p + 1), p, table.data() + p * (head_dim / 2) * 2);
     }
   }
@@ -109,4 +109,3 @@ std::vector<float> model_rope_table(const RopeConfig& rope, int64_t head_dim, co
 }
 
 }  // namespace llmc
-

@@ -2,11 +2,11 @@
 
 #include <hwloc.h>
 #include <mpi.h>
+#include <spdlog/spdlog.h>
 #include <zmq.h>
 
 #include <algorithm>
 #include <tuple>
-#include <spdlog/spdlog.h>
 
 #include "common/check.h"
 #include "common/version.h"
@@ -117,7 +117,8 @@ void agree_on_local_step(const std::string& local_error, const char* phase, std:
 BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& model, int world_rank, int world_size) {
   BootstrapResult b;
   try {
-    // Every rank reaches the same verdict on the layout, so nobody waits for anybody.
+    // Every rank reaches the same verdict on the layout and options, so nobody waits for anybody.
+    LLMC_CHECK(o.device == "cpu" || o.device == "cuda") << "--device must be cpu or cuda, got '" << o.device << "'";
     b.parallel = ParallelConfig::make(world_size, world_rank, o.tp, o.pp, model, o.layer_partition);
   } catch (const Error& e) {
     fail_collectively(e.what(), world_rank == 0);
@@ -127,7 +128,6 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
   self.rank = world_rank;
   self.role = role_of(p);
   self.hostname = hostname();
-  LLMC_CHECK(o.device == "cpu" || o.device == "cuda") << "--device must be cpu or cuda, got '" << o.device << "'";
   self.device = "cpu";
   self.version = kLlmClusterVersion;
   self.mpi_version = MpiSession::library_version();

@@ -48,7 +48,6 @@ std::vector<LinkMeasurement> measure_links(const ParallelConfig& p, Communicator
       const double s = std::chrono::duration<double>(Clock::now() - start).count();
       if (tp->rank() == 0) {
         rows.push_back(row("all-reduce, stage " + std::to_string(p.stage()) + " tp group", transport, bytes, s, iters));
-        rows.back().tensor_parallel = true;
       }
     }
     if (pp != nullptr && pp->size() > 1) {
@@ -94,7 +93,7 @@ std::string links_to_json(const std::vector<LinkMeasurement>& rows) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& r : rows) {
     j.push_back({{"link", r.link}, {"transport", r.transport}, {"bytes", r.bytes}, {"latency_us", r.latency_us},
-                 {"bandwidth_gbps", r.bandwidth_gbps}, {"tp", r.tensor_parallel}});
+                 {"bandwidth_gbps", r.bandwidth_gbps}});
   }
   return j.dump();
 }
@@ -102,7 +101,7 @@ std::string links_to_json(const std::vector<LinkMeasurement>& rows) {
 std::vector<LinkMeasurement> links_from_json(const std::string& text) {
   std::vector<LinkMeasurement> rows;
   for (const auto& j : nlohmann::json::parse(text)) {
-    rows.push_back({j["link"], j["transport"], j["tp"], j["bytes"], j["latency_us"], j["bandwidth_gbps"]});
+    rows.push_back({j["link"], j["transport"], j["bytes"], j["latency_us"], j["bandwidth_gbps"]});
   }
   return rows;
 }

@@ -15,7 +15,6 @@ namespace llmc {
 struct LinkMeasurement {
   std::string link;         // "tp group of stage 0 (ranks 0,1)" / "stage 0 -> 1 (tp rank 0)"
   std::string transport;    // "MPI" (CPU); "NCCL P2P/CUMEM", "NCCL NET/IB", ... (GPU)
-  bool tensor_parallel = false;  // an all-reduce of a tp group (else a pipeline send/recv)
   size_t bytes = 0;
   double latency_us = 0.0;  // mean time of one operation at this size
   double bandwidth_gbps = 0.0;  // GB/s: algorithm bandwidth (bytes / time)

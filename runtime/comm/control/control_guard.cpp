@@ -2,10 +2,9 @@
 
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/check.h"

@@ -13,9 +13,9 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
-#include <deque>
 #include <set>
 #include <string>
 #include <thread>

@@ -110,8 +110,7 @@ std::string render(const json& body, const ordered_json& ordered, const ServedMo
     vars["tools"] = ordered["tools"];
   }
   if (has(body, "documents")) vars["documents"] = ordered["documents"];
-  const ChatTemplate& t =
-      has_tools && model.tool_use_template ? *model.tool_use_template : *model.chat_template;
+  const ChatTemplate& t = chat_template_for(model, has_tools);
   std::string text;
   try {
     text = t.render(vars);

@@ -45,4 +45,8 @@ ServedModel load_served_model(const ServedModelPaths& paths, int32_t max_model_l
   return m;
 }
 
+const ChatTemplate& chat_template_for(const ServedModel& model, bool with_tools) {
+  return with_tools && model.tool_use_template ? *model.tool_use_template : *model.chat_template;
+}
+
 }  // namespace llmc

@@ -42,4 +42,8 @@ struct ServedModelPaths {
 // completions only, with a warning), and generation_config.json. Throws llmc::Error naming the file.
 ServedModel load_served_model(const ServedModelPaths& paths, int32_t max_model_len);
 
+// The template a conversation renders with: the model's tool_use template when tools were given and it has one,
+// else its default. The model must have a chat template.
+const ChatTemplate& chat_template_for(const ServedModel& model, bool with_tools);
+
 }  // namespace llmc
