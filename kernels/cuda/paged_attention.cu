@@ -89,8 +89,8 @@ void paged_attention(const PagedAttentionShape& shape, const PagedAttentionPlan&
       << shape.kv_heads;
   LLMC_CHECK(shape.block_size > 0 && shape.block_size <= 4096 && (shape.block_size & (shape.block_size - 1)) == 0)
       << "paged_attention: block_size must be a power of two, got " << shape.block_size;
-  LLMC_CHECK(plan.num_splits >= 1 && plan.num_splits <= kMaxSplits &&
-             plan.num_seqs * plan.num_splits <= kMaxPartialRows)
+  LLMC_CHECK(plan.num_splits == 1 ||
+             (plan.num_splits > 1 && plan.num_splits <= kMaxSplits && plan.num_seqs * plan.num_splits <= kMaxPartialRows))
       << "paged_attention: plan has " << plan.num_splits << " splits for " << plan.num_seqs << " sequences";
   LLMC_CHECK(plan.num_splits == 1 || args.workspace != nullptr)
       << "paged_attention: the plan splits the KV range but no workspace was given";

@@ -41,4 +41,9 @@ void launch_paged_decode(DType type, int head_dim, const AttentionParams& p, cud
 void launch_paged_prefill(DType type, int head_dim, int64_t num_tokens, const AttentionParams& p,
                           cudaStream_t stream);
 
+// The tensor-core prefill for bf16/f16 and head_dim <= 128; false (nothing launched) for other shapes, which
+// the SIMT prefill serves.
+bool launch_paged_prefill_mma(DType type, int head_dim, int64_t num_tokens, const AttentionParams& p,
+                              cudaStream_t stream);
+
 }  // namespace llmc::kernels::cuda::detail

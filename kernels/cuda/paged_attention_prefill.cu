@@ -9,7 +9,8 @@
 // last (causal), staging K and V as float32 in shared memory (K rows padded so lane j reading key j's row
 // is conflict-free). Each warp owns kRows / 4 rows: lane j scores key j for all of them, an online softmax
 // per row (exp2, flash-attention style) keeps the running max and sum, and each lane accumulates D/32 dims.
-// SIMT, no tensor cores.
+// SIMT, no tensor cores: serves float32 and head_dim 256; bf16/f16 with head_dim <= 128 go to the
+// tensor-core kernel in paged_attention_prefill_mma.cu.
 #include <cmath>
 
 #include "kernels/cuda/cuda_check.h"
@@ -260,6 +261,7 @@ void launch_d(int64_t num_tokens, const AttentionParams& p, cudaStream_t stream)
 
 void launch_paged_prefill(DType type, int head_dim, int64_t num_tokens, const AttentionParams& p,
                           cudaStream_t stream) {
+  if (launch_paged_prefill_mma(type, head_dim, num_tokens, p, stream)) return;
   dispatch_type(type, [&](auto tag) {
     using T = typename decltype(tag)::type;
     switch (head_dim) {
