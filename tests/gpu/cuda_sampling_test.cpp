@@ -1,0 +1,407 @@
+// The device sampler (kernels/cuda/sampling) against the CPU sampler (engine/sampler sample()) on the same
+// random logits, and its draws against the analytic distribution. Rows of one launch mix every mode (greedy,
+// temperature, min_p, top_k, top_p, penalties, logprobs), vocabularies are 512, 32000 and 128256 (and awkward
+// tiny ones), row strides are padded with NaN so a read past a row shows, and outputs and workspace are
+// poisoned before each run. Every test skips where there is no GPU.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/check.h"
+#include "engine/sampler/counter_rng.h"
+#include "engine/sampler/sampler.h"
+#include "kernels/cuda/sampling.cuh"
+#include "tests/gpu/cuda_test_util.h"
+#include "tests/unit/sampler/reference_distribution.h"
+
+namespace llmc::cuda_test {
+namespace {
+
+namespace kc = kernels::cuda;
+
+constexpr int kMaxTop = 20;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+struct Case {
+  std::vector<float> logits;  // [vocab]
+  SamplingParams params;
+  std::vector<int32_t> prompt;
+  std::vector<int32_t> output;  // its size is the step
+  int config = 0;               // which configuration made it (for per-configuration statistics)
+};
+
+struct GpuOut {
+  std::vector<int32_t> token, error, top_ids;  // top_ids [rows, kMaxTop]
+  std::vector<float> logprob, top_lp;
+};
+
+enum class Kind { kNormal, kPeaked, kTies, kMasked };
+
+std::vector<float> random_logits(int64_t vocab, Kind kind, std::mt19937_64& rng) {
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  std::vector<float> x(static_cast<size_t>(vocab));
+  for (float& v : x) v = normal(rng);
+  std::uniform_int_distribution<int64_t> any(0, vocab - 1);
+  switch (kind) {
+    case Kind::kNormal:
+      break;
+    case Kind::kPeaked:  // an LLM-like row: a handful of strong candidates over a long tail
+      for (int k = 0; k < 8; ++k) x[static_cast<size_t>(any(rng))] += 8.0f + 1.5f * static_cast<float>(k);
+      break;
+    case Kind::kTies:  // coarse values: many equal logits, so every lower-id tie rule is exercised
+      for (float& v : x) v = std::round(v * 2.0f) / 2.0f;
+      break;
+    case Kind::kMasked:  // a third of the vocabulary masked, as grammar-constrained decoding does
+      for (float& v : x) v = (rng() % 3 == 0) ? kNegInf : v;
+      x[static_cast<size_t>(any(rng))] = 3.0f;  // at least one finite value
+      break;
+  }
+  return x;
+}
+
+Kind random_kind(std::mt19937_64& rng) { return static_cast<Kind>(rng() % 4); }
+
+std::vector<int32_t> random_ids(int64_t vocab, size_t max_len, std::mt19937_64& rng) {
+  std::vector<int32_t> ids(rng() % (max_len + 1));
+  // Draw from a small range so tokens repeat (frequency counts > 1, prompt/output overlap).
+  const int64_t range = std::min<int64_t>(vocab, 64);
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % static_cast<uint64_t>(range));
+  return ids;
+}
+
+kc::DeviceSamplingRow device_row(const Case& c, int32_t begin) {
+  const SamplingParams& p = c.params;
+  kc::DeviceSamplingRow r;
+  r.temperature = p.temperature;
+  r.top_p = p.top_p;
+  r.min_p = p.min_p;
+  r.repetition_penalty = p.repetition_penalty;
+  r.presence_penalty = p.presence_penalty;
+  r.frequency_penalty = p.frequency_penalty;
+  r.top_k = p.top_k;
+  r.num_logprobs = p.logprobs;
+  r.seed = p.seed;
+  r.step = c.output.size();
+  r.prompt_begin = begin;
+  r.prompt_count = static_cast<int32_t>(c.prompt.size());
+  r.output_begin = begin + r.prompt_count;
+  r.output_count = static_cast<int32_t>(c.output.size());
+  return r;
+}
+
+// Runs one launch over `cases`; rows are ld = vocab + pad apart, the padding NaN.
+GpuOut run_gpu(const std::vector<Case>& cases, int64_t vocab, int64_t pad, cudaStream_t stream) {
+  const int64_t rows = static_cast<int64_t>(cases.size());
+  const int64_t ld = vocab + pad;
+  std::vector<float> logits(static_cast<size_t>(rows * ld), std::numeric_limits<float>::quiet_NaN());
+  std::vector<kc::DeviceSamplingRow> params;
+  std::vector<int32_t> ids;
+  for (int64_t r = 0; r < rows; ++r) {
+    const Case& c = cases[static_cast<size_t>(r)];
+    std::copy(c.logits.begin(), c.logits.end(), logits.begin() + r * ld);
+    params.push_back(device_row(c, static_cast<int32_t>(ids.size())));
+    ids.insert(ids.end(), c.prompt.begin(), c.prompt.end());
+    ids.insert(ids.end(), c.output.begin(), c.output.end());
+  }
+  ids.push_back(0);  // never empty
+  DeviceBuffer d_logits(logits), d_params(params), d_ids(ids);
+  DeviceBuffer token(rows * 4), logprob(rows * 4), top_ids(rows * kMaxTop * 4), top_lp(rows * kMaxTop * 4),
+      error(rows * 4), workspace(kc::sampling_workspace_bytes(rows, vocab));
+  for (DeviceBuffer* b : {&token, &logprob, &top_ids, &top_lp, &error, &workspace}) b->poison();
+  kc::sample_rows(d_logits.as<float>(), ld, rows, vocab, d_params.as<kc::DeviceSamplingRow>(), d_ids.as<int32_t>(),
+                  token.as<int32_t>(), logprob.as<float>(), top_ids.as<int32_t>(), top_lp.as<float>(), kMaxTop,
+                  error.as<int32_t>(), workspace.get(), stream);
+  check_cuda(cudaStreamSynchronize(stream), "sample_rows");
+  const auto n = static_cast<size_t>(rows);
+  return {token.download_vector<int32_t>(n), error.download_vector<int32_t>(n),
+          top_ids.download_vector<int32_t>(n * kMaxTop), logprob.download_vector<float>(n),
+          top_lp.download_vector<float>(n * kMaxTop)};
+}
+
+SampleOutput run_cpu(const Case& c) {
+  std::vector<float> row = c.logits;
+  return sample(SamplerInput{row, c.prompt, c.output, &c.params});
+}
+
+std::string describe(const Case& c, int64_t vocab, size_t row) {
+  const SamplingParams& p = c.params;
+  std::ostringstream s;
+  s << "vocab " << vocab << " row " << row << ": T=" << p.temperature << " top_k=" << p.top_k << " top_p=" << p.top_p
+    << " min_p=" << p.min_p << " rep=" << p.repetition_penalty << " freq=" << p.frequency_penalty
+    << " pres=" << p.presence_penalty << " logprobs=" << p.logprobs << " seed=" << p.seed
+    << " step=" << c.output.size();
+  return s.str();
+}
+
+// Logprobs (the chosen token's and the top-N) agree with the CPU's; the token is compared by the caller.
+void expect_logprobs_match(const Case& c, const SampleOutput& cpu, const GpuOut& g, size_t row, int64_t vocab) {
+  const std::string what = describe(c, vocab, row);
+  EXPECT_NEAR(g.logprob[row], cpu.logprob, 1e-4) << what;
+  const size_t n = cpu.top_logprobs.size();
+  for (size_t k = 0; k < kMaxTop; ++k) {
+    const int32_t id = g.top_ids[row * kMaxTop + k];
+    const float lp = g.top_lp[row * kMaxTop + k];
+    if (k >= n) {
+      EXPECT_EQ(id, -1) << what << " unused top slot " << k;
+      EXPECT_EQ(lp, 0.0f) << what << " unused top slot " << k;
+      continue;
+    }
+    EXPECT_EQ(id, cpu.top_logprobs[k].first) << what << " top " << k;
+    EXPECT_NEAR(lp, cpu.top_logprobs[k].second, 1e-4) << what << " top " << k;
+  }
+}
+
+const std::vector<int64_t> kVocabs{512, 32000, 128256};
+const std::vector<int64_t> kRowCounts{1, 7, 64};
+
+using CudaSamplingTest = CudaTest;
+
+TEST_F(CudaSamplingTest, GreedyAndLogprobsMatchCpu) {
+  std::mt19937_64 rng(11);
+  for (int64_t vocab : kVocabs) {
+    for (int64_t rows : kRowCounts) {
+      std::vector<Case> cases(static_cast<size_t>(rows));
+      for (Case& c : cases) {
+        c.logits = random_logits(vocab, random_kind(rng), rng);
+        c.params.temperature = rng() % 4 == 0 ? 0.7f : 0.0f;  // with top_k 1 below, greedy too
+        c.params.top_k = c.params.temperature > 0.0f ? 1 : static_cast<int32_t>(rng() % 3) - 1;
+        const int32_t logprobs[] = {-1, 0, 1, 5, 20};
+        c.params.logprobs = logprobs[rng() % 5];
+        c.params.seed = rng();
+        c.prompt = random_ids(vocab, 40, rng);
+        c.output = random_ids(vocab, 40, rng);
+        if (rng() % 2) {
+          c.params.repetition_penalty = 1.0f + 0.5f * static_cast<float>(rng() % 3);
+          c.params.frequency_penalty = 0.3f;
+          c.params.presence_penalty = -0.2f;
+        }
+      }
+      const GpuOut g = run_gpu(cases, vocab, 0, stream_);
+      for (size_t r = 0; r < cases.size(); ++r) {
+        const SampleOutput cpu = run_cpu(cases[r]);
+        ASSERT_EQ(g.error[r], kc::kSamplingOk) << describe(cases[r], vocab, r);
+        EXPECT_EQ(g.token[r], cpu.token_id) << describe(cases[r], vocab, r);
+        expect_logprobs_match(cases[r], cpu, g, r, vocab);
+      }
+    }
+  }
+}
+
+// One row configuration of the seeded comparison; rank_order_on_cpu false where the CPU's walk order is not
+// defined (top_p without top_k: the order its quickselect leaves), so only the distribution can agree.
+struct Config {
+  const char* name;
+  float temperature, top_p, min_p, repetition, frequency, presence;
+  int32_t top_k;  // INT32_MAX: the vocabulary size minus one
+  bool token_exact = true;
+};
+
+const std::vector<Config> kConfigs{
+    {"temperature", 0.8f, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0},
+    {"hot", 2.5f, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f, -1},
+    {"min_p", 1.3f, 1.0f, 0.05f, 1.0f, 0.0f, 0.0f, 0},
+    {"top_k", 0.9f, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f, 40},
+    {"top_k+top_p", 1.0f, 0.9f, 0.0f, 1.0f, 0.0f, 0.0f, 50},
+    {"top_k+top_p+min_p", 1.1f, 0.95f, 0.01f, 1.0f, 0.0f, 0.0f, 1000},
+    {"top_k=vocab-1", 0.7f, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f, INT32_MAX},
+    {"top_k=vocab-1+top_p", 1.0f, 0.5f, 0.0f, 1.0f, 0.0f, 0.0f, INT32_MAX},
+    {"top_k>vocab", 1.0f, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f, 1 << 20},
+    {"penalties", 1.0f, 1.0f, 0.0f, 1.3f, 0.5f, 0.4f, 0},
+    {"penalties+top_k+top_p", 0.9f, 0.8f, 0.0f, 0.8f, -0.5f, 1.0f, 20},
+    {"cold", 0.05f, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0},
+    {"top_p only", 1.0f, 0.9f, 0.0f, 1.0f, 0.0f, 0.0f, 0, false},
+};
+
+Case make_case(const Config& cfg, int config, int64_t vocab, std::mt19937_64& rng) {
+  Case c;
+  c.config = config;
+  c.logits = random_logits(vocab, random_kind(rng), rng);
+  SamplingParams& p = c.params;
+  p.temperature = cfg.temperature;
+  p.top_p = cfg.top_p;
+  p.min_p = cfg.min_p;
+  p.repetition_penalty = cfg.repetition;
+  p.frequency_penalty = cfg.frequency;
+  p.presence_penalty = cfg.presence;
+  p.top_k = cfg.top_k == INT32_MAX ? static_cast<int32_t>(vocab - 1) : cfg.top_k;
+  p.logprobs = rng() % 4 == 0 ? 3 : -1;
+  p.seed = rng();
+  c.prompt = random_ids(vocab, 30, rng);
+  c.output = random_ids(vocab, 30, rng);
+  return c;
+}
+
+TEST_F(CudaSamplingTest, SeededSamplingMatchesCpu) {
+  std::mt19937_64 rng(12);
+  const int num_configs = static_cast<int>(kConfigs.size());
+  std::vector<int> draws(kConfigs.size(), 0), same(kConfigs.size(), 0);
+  const std::map<int64_t, int> repeats{{512, 150}, {32000, 18}, {128256, 5}};
+  int offset = 0;
+  for (int64_t vocab : kVocabs) {
+    for (int rep = 0; rep < repeats.at(vocab); ++rep) {
+      for (int64_t rows : kRowCounts) {
+        std::vector<Case> cases;
+        for (int64_t r = 0; r < rows; ++r, ++offset) {
+          const int config = offset % num_configs;
+          cases.push_back(make_case(kConfigs[static_cast<size_t>(config)], config, vocab, rng));
+        }
+        const GpuOut g = run_gpu(cases, vocab, 0, stream_);
+        for (size_t r = 0; r < cases.size(); ++r) {
+          const Case& c = cases[r];
+          const SampleOutput cpu = run_cpu(c);
+          ASSERT_EQ(g.error[r], kc::kSamplingOk) << describe(c, vocab, r);
+          ASSERT_GE(g.token[r], 0) << describe(c, vocab, r);
+          ASSERT_LT(g.token[r], vocab) << describe(c, vocab, r);
+          ++draws[static_cast<size_t>(c.config)];
+          if (g.token[r] == cpu.token_id) {
+            ++same[static_cast<size_t>(c.config)];
+          } else if (kConfigs[static_cast<size_t>(c.config)].token_exact) {
+            std::printf("mismatch (%s) %s: cpu %d gpu %d u=%.17g\n", kConfigs[static_cast<size_t>(c.config)].name,
+                        describe(c, vocab, r).c_str(), cpu.token_id, g.token[r],
+                        counter_uniform(c.params.seed, c.output.size()));
+          }
+          // The logprob of the token the GPU drew must be that token's raw logprob: check the CPU's where equal.
+          if (g.token[r] == cpu.token_id) expect_logprobs_match(c, cpu, g, r, vocab);
+        }
+      }
+    }
+  }
+  int exact_draws = 0, exact_same = 0;
+  for (size_t k = 0; k < kConfigs.size(); ++k) {
+    std::printf("%-24s %5d draws, %5d identical to the CPU%s\n", kConfigs[k].name, draws[k], same[k],
+                kConfigs[k].token_exact ? "" : " (walk order differs by design; see sampling.cuh)");
+    if (!kConfigs[k].token_exact) continue;
+    exact_draws += draws[k];
+    exact_same += same[k];
+    EXPECT_LE(draws[k] - same[k], 1 + draws[k] / 1000) << kConfigs[k].name;
+  }
+  EXPECT_GE(exact_same, exact_draws - exact_draws / 1000) << "over every configuration";
+}
+
+// Wilson-Hilferty approximation of the chi-square upper 0.1% point (z = 3.09), good to ~1% for dof >= 3.
+double chi_square_999(double dof) {
+  const double a = 2.0 / (9.0 * dof);
+  return dof * std::pow(1.0 - a + 3.09 * std::sqrt(a), 3.0);
+}
+
+TEST_F(CudaSamplingTest, DrawsFollowTheDistribution) {
+  constexpr int64_t kVocab = 512;
+  constexpr int kSeeds = 20000;
+  std::mt19937_64 rng(13);
+  std::normal_distribution<float> normal(0.0f, 1.5f);
+  std::vector<float> logits(kVocab);
+  for (float& v : logits) v = normal(rng);
+  struct Dist {
+    const char* name;
+    float temperature, top_p, min_p;
+    int32_t top_k;
+  };
+  for (const Dist& d : {Dist{"plain", 1.0f, 1.0f, 0.0f, 0}, Dist{"min_p", 0.7f, 1.0f, 0.1f, 0},
+                        Dist{"top_k", 1.2f, 1.0f, 0.0f, 30}, Dist{"top_p", 1.0f, 0.8f, 0.0f, 0},
+                        Dist{"all", 1.0f, 0.9f, 0.02f, 100}}) {
+    std::vector<Case> cases(kSeeds);
+    for (int i = 0; i < kSeeds; ++i) {
+      Case& c = cases[static_cast<size_t>(i)];
+      c.logits = logits;
+      c.params.temperature = d.temperature;
+      c.params.top_p = d.top_p;
+      c.params.min_p = d.min_p;
+      c.params.top_k = d.top_k;
+      c.params.seed = 1000003ull * static_cast<uint64_t>(i) + 7;
+    }
+    const GpuOut g = run_gpu(cases, kVocab, 0, stream_);
+    const std::vector<double> expected = test::reference_distribution(logits, cases[0].params);
+    std::vector<int> counts(kVocab, 0);
+    for (int i = 0; i < kSeeds; ++i) {
+      ASSERT_EQ(g.error[static_cast<size_t>(i)], kc::kSamplingOk) << d.name;
+      ++counts[static_cast<size_t>(g.token[static_cast<size_t>(i)])];
+    }
+    // Tokens expected fewer than 5 times pool into one bin, as the chi-square test needs.
+    double chi2 = 0.0, pooled_e = 0.0, pooled_o = 0.0;
+    int bins = 0;
+    for (int64_t t = 0; t < kVocab; ++t) {
+      const double e = expected[static_cast<size_t>(t)] * kSeeds;
+      const double o = counts[static_cast<size_t>(t)];
+      if (expected[static_cast<size_t>(t)] == 0.0) {
+        EXPECT_EQ(o, 0) << d.name << ": token " << t << " is filtered out but was drawn";
+      } else if (e < 5.0) {
+        pooled_e += e, pooled_o += o;
+      } else {
+        chi2 += (o - e) * (o - e) / e, ++bins;
+      }
+    }
+    if (pooled_e > 0.0) chi2 += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e, ++bins;
+    ASSERT_GE(bins, 4) << d.name;
+    EXPECT_LT(chi2, chi_square_999(bins - 1)) << d.name << ": chi-square over " << bins << " bins";
+  }
+}
+
+TEST_F(CudaSamplingTest, AwkwardSizesAndUnalignedRows) {
+  std::mt19937_64 rng(14);
+  for (int64_t vocab : {1, 3, 63, 65, 100, 2049, 4097}) {
+    for (int64_t pad : {0, 1, 3}) {
+      std::vector<Case> cases;
+      for (size_t r = 0; r < kConfigs.size(); ++r) {
+        const Config& cfg = kConfigs[r];
+        Case c = make_case(cfg, 0, vocab, rng);
+        if (r == 0) c.params.temperature = 0.0f;
+        c.params.logprobs = std::min<int32_t>(static_cast<int32_t>(vocab), 5);
+        cases.push_back(std::move(c));
+      }
+      const GpuOut g = run_gpu(cases, vocab, pad, stream_);
+      for (size_t r = 0; r < cases.size(); ++r) {
+        const SampleOutput cpu = run_cpu(cases[r]);
+        ASSERT_EQ(g.error[r], kc::kSamplingOk) << describe(cases[r], vocab, r) << " pad " << pad;
+        if (cases[r].params.top_p < 1.0f && cases[r].params.top_k <= 0) continue;  // walk order differs
+        EXPECT_EQ(g.token[r], cpu.token_id) << describe(cases[r], vocab, r) << " pad " << pad;
+        expect_logprobs_match(cases[r], cpu, g, r, vocab);
+      }
+    }
+  }
+}
+
+TEST_F(CudaSamplingTest, BadRowsReportErrorsAndLeaveOthersIntact) {
+  constexpr int64_t kVocab = 1000;
+  std::mt19937_64 rng(15);
+  std::vector<Case> cases(8);
+  for (Case& c : cases) {
+    c.logits = random_logits(kVocab, Kind::kNormal, rng);
+    c.params.temperature = 0.9f;
+    c.params.top_k = 50;
+    c.params.logprobs = 2;
+    c.params.seed = rng();
+  }
+  cases[1].logits[17] = std::numeric_limits<float>::quiet_NaN();
+  cases[2].logits[999] = std::numeric_limits<float>::infinity();
+  std::fill(cases[3].logits.begin(), cases[3].logits.end(), kNegInf);
+  cases[4].output = {5, static_cast<int32_t>(kVocab)};  // checked even without penalties, as the CPU does
+  cases[5].prompt = {-1};
+  cases[5].params.repetition_penalty = 1.2f;
+  cases[6].params.logprobs = kMaxTop + 1;
+  const GpuOut g = run_gpu(cases, kVocab, 0, stream_);
+  const int32_t expected[] = {kc::kSamplingOk,          kc::kSamplingNonFiniteLogit, kc::kSamplingNonFiniteLogit,
+                              kc::kSamplingAllMasked,   kc::kSamplingBadTokenId,     kc::kSamplingBadTokenId,
+                              kc::kSamplingBadLogprobs, kc::kSamplingOk};
+  for (size_t r = 0; r < cases.size(); ++r) {
+    EXPECT_EQ(g.error[r], expected[r]) << "row " << r << ": " << kc::sampling_error_message(g.error[r]);
+    if (expected[r] != kc::kSamplingOk) {
+      EXPECT_EQ(g.token[r], -1) << "row " << r;
+      if (r != 6) {
+        EXPECT_THROW(run_cpu(cases[r]), llmc::Error) << "row " << r << " is an error on the CPU too";
+      }
+      continue;
+    }
+    const SampleOutput cpu = run_cpu(cases[r]);
+    EXPECT_EQ(g.token[r], cpu.token_id) << "row " << r;
+    expect_logprobs_match(cases[r], cpu, g, r, kVocab);
+  }
+}
+
+}  // namespace
+}  // namespace llmc::cuda_test
