@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 
+#include "common/check.h"
 #include "kernels/cpu/paged_attention.h"
 #include "kernels/cuda/paged_attention.cuh"
 #include "tests/gpu/cuda_test_util.h"
@@ -214,7 +215,7 @@ TEST_F(CudaPagedAttentionTest, LongDecodePlannedSplits) {
   }
 }
 
-TEST_F(CudaPagedAttentionTest, PlanSplitsOnlyFewLongDecodes) {
+TEST(CudaPagedAttentionPlan, SplitsOnlyFewLongDecodes) {  // host only: runs without a GPU
   const kc::PagedAttentionShape shape{32, 8, 128, 16, DType::kBF16};
   EXPECT_GT(kc::plan_paged_attention(shape, 1, 1, 1, 20000, 132).num_splits, 1);
   EXPECT_EQ(kc::plan_paged_attention(shape, 1, 1, 1, 100, 132).num_splits, 1);
@@ -282,6 +283,23 @@ TEST_F(CudaPagedAttentionTest, ManyDecodes) {
   std::uniform_int_distribution<int> len(1, 2000);
   for (int i = 0; i < 300; ++i) seqs.push_back({1, len(rng)});
   run_case(Case{seqs, 32, 8, 128, 16, 0, 0, DType::kBF16});
+}
+
+// Argument checks fire before any CUDA call, so these run (and must pass) without a GPU too.
+TEST(CudaPagedAttentionChecks, RejectsUnsupportedShapesAndMissingWorkspace) {
+  kc::PagedAttentionPlan plan;
+  plan.num_tokens = 1;
+  plan.num_seqs = 1;
+  plan.max_query_len = 1;
+  plan.decode_only = true;
+  const kc::PagedAttentionArgs args;
+  EXPECT_THROW(kc::paged_attention({8, 3, 64, 16, DType::kBF16}, plan, args, nullptr), Error);   // 8 % 3
+  EXPECT_THROW(kc::paged_attention({8, 2, 48, 16, DType::kBF16}, plan, args, nullptr), Error);   // head_dim
+  EXPECT_THROW(kc::paged_attention({8, 2, 64, 24, DType::kBF16}, plan, args, nullptr), Error);   // block size
+  plan.num_splits = 4;
+  EXPECT_THROW(kc::paged_attention({8, 2, 64, 16, DType::kBF16}, plan, args, nullptr), Error);   // no workspace
+  plan.num_splits = 1;
+  EXPECT_NO_THROW(kc::paged_attention({8, 2, 64, 16, DType::kBF16}, kc::PagedAttentionPlan{}, args, nullptr));
 }
 
 }  // namespace
