@@ -238,17 +238,45 @@ struct Boundary {
   u64 cum;       // running count or mass in rank order up to and including it
 };
 
+// No bound: every token ranks at or before it.
+__device__ __forceinline__ Boundary no_bound() { return {INT_MAX, 0u, 0}; }
+
 __device__ __forceinline__ bool ranks_at_or_before(uint32_t key, int64_t id, const Boundary& b) {
   return key > b.key || (key == b.key && id <= b.id);
 }
 
-// The first token in rank order, among logits >= s.floor (and of non-zero mass when by_mass), whose running
-// count (by_mass false) or fixed-point mass reaches `need` (>= 1; past the total, the last one).
-__device__ Boundary select_rank(const Row& r, const Shape& s, bool by_mass, u64 need, Smem& sm) {
+// What select_rank looks for, given the total T (count or mass) of the tokens it ranks: the first token whose
+// running total reaches `need` (kCount), ceil(fraction * T) (kTopP: draw.cpp top_p_prefix's acc >= needed),
+// or exceeds floor(fraction * T) (kDraw: draw.cpp pick_in's acc > u * total). Always at least 1, at most T.
+struct Need {
+  enum Kind { kCount, kTopP, kDraw } kind;
+  u64 count;
+  double fraction;
+  __device__ u64 resolve(u64 total) const {
+    u64 want = count;
+    if (kind == kTopP) {
+      const double needed = ceil(fraction * static_cast<double>(total));
+      want = needed < 1.0 ? 1 : static_cast<u64>(needed);
+    } else if (kind == kDraw) {
+      want = static_cast<u64>(fraction * static_cast<double>(total)) + 1;
+    }
+    return want < 1 ? 1 : (want > total ? total : want);
+  }
+};
+
+// The first token in rank order (larger logit first, lower id first) among the tokens that reach s.floor,
+// rank at or before `bound` and, when by_mass, have non-zero fixed-point mass, whose running count or mass
+// reaches what `need` asks. Radix select over rank_key, 8 bits a pass from the top, stopping as soon as the
+// bin holding the target holds one token; ties on the whole key are settled by an id-order scan.
+__device__ Boundary select_rank(const Row& r, const Shape& s, bool by_mass, const Boundary& bound, Need need_spec,
+                                Smem& sm) {
   const int lane = threadIdx.x & 31;
-  if (need == 0) need = 1;
   uint32_t prefix = 0;
-  u64 above = 0;
+  u64 above = 0;  // count or mass of the tokens ranking before the bins still searched
+  u64 need = 0;
+  auto eligible = [&](float v, uint32_t key, int64_t id) {
+    return v >= s.floor && ranks_at_or_before(key, id, bound);
+  };
   for (int shift = 24; shift >= 0; shift -= 8) {
     for (int i = threadIdx.x; i < kBins; i += kThreads) sm.hist_count[i] = 0, sm.hist_mass[i] = 0;
     __syncthreads();
@@ -257,12 +285,13 @@ __device__ Boundary select_rank(const Row& r, const Shape& s, bool by_mass, u64 
 #pragma unroll
       for (int j = 0; j < kItems; ++j) {
         const uint32_t key = rank_key(v[j]);
-        bool in = ok[j] && v[j] >= s.floor && ((key ^ prefix) & high) == 0;
+        bool in = ok[j] && ((key ^ prefix) & high) == 0 && eligible(v[j], key, i0 + j);
         u64 q = 0;
         if (by_mass && in) {
           q = s.mass(v[j]);
           in = q != 0;
         }
+        if (!__any_sync(0xFFFFFFFFu, in)) continue;  // after the first pass, most warps hold no candidate
         const uint32_t d = in ? (key >> shift) & 0xFFu : kNoDigit;
         // One atomic per distinct digit per warp: the top bins hold most of the row in the first pass.
         const unsigned peers = __match_any_sync(0xFFFFFFFFu, d);
@@ -296,7 +325,7 @@ __device__ Boundary select_rank(const Row& r, const Shape& s, bool by_mass, u64 
         if (lane >= o) incl += t;
       }
       const u64 total = __shfl_sync(0xFFFFFFFFu, incl, 31);
-      const u64 want = need < total ? need : total;
+      const u64 want = shift == 24 ? need_spec.resolve(total) : need;
       if (total == 0 && lane == 0) sm.digit = kNoDigit;
       if (total != 0 && incl - sum < want && want <= incl) {
         u64 cum = incl - sum;
@@ -337,7 +366,7 @@ __device__ Boundary select_rank(const Row& r, const Shape& s, bool by_mass, u64 
     u64 sum = 0;
 #pragma unroll
     for (int j = 0; j < kItems; ++j) {
-      const bool in = ok[j] && v[j] >= s.floor && rank_key(v[j]) == prefix;
+      const bool in = ok[j] && rank_key(v[j]) == prefix && eligible(v[j], prefix, i0 + j);
       c[j] = in ? (by_mass ? s.mass(v[j]) : 1) : 0;
       sum += c[j];
     }
@@ -362,44 +391,13 @@ __device__ Boundary select_rank(const Row& r, const Shape& s, bool by_mass, u64 
   return b;
 }
 
-// Mass of the tokens (>= floor) ranking at or before b.
-__device__ u64 mass_up_to(const Row& r, const Shape& s, const Boundary& b, Smem& sm) {
-  u64 mine = 0;
-  for_each_tile(r, [&](int64_t, int64_t i0, const float(&v)[kItems], const bool(&ok)[kItems]) {
-#pragma unroll
-    for (int j = 0; j < kItems; ++j) {
-      if (ok[j] && v[j] >= s.floor && ranks_at_or_before(rank_key(v[j]), i0 + j, b)) mine += s.mass(v[j]);
-    }
-  });
-  return all_reduce(mine, SumOp{}, sm.cub.u64_sum, sm.u64v);
-}
-
-// top_k and/or top_p: the kept set is a rank prefix, the draw walks it in rank order.
+// top_k and/or top_p: the kept set is a rank prefix, the draw walks it in rank order. Each select ranks only
+// the tokens the previous one kept, so its first pass also yields the kept total the next target needs.
 __device__ int32_t draw_ranked(const Row& r, const Shape& s, int64_t top_k, float top_p, double u, Smem& sm) {
-  u64 mine_mass = 0;
-  u64 mine_count = 0;
-  for_each_tile(r, [&](int64_t, int64_t, const float(&v)[kItems], const bool(&ok)[kItems]) {
-#pragma unroll
-    for (int j = 0; j < kItems; ++j) {
-      if (ok[j] && v[j] >= s.floor) ++mine_count, mine_mass += s.mass(v[j]);
-    }
-  });
-  u64 kept = all_reduce(mine_mass, SumOp{}, sm.cub.u64_sum, sm.u64v);
-  const u64 eligible = all_reduce(mine_count, SumOp{}, sm.cub.u64_sum, sm.u64v);
-  if (static_cast<u64>(top_k) < eligible) {
-    kept = mass_up_to(r, s, select_rank(r, s, false, static_cast<u64>(top_k), sm), sm);
-  }
-  if (top_p < 1.0f) {
-    // The shortest prefix whose mass reaches top_p of the kept mass (draw.cpp top_p_prefix: acc >= needed).
-    const double needed = ceil(static_cast<double>(top_p) * static_cast<double>(kept));
-    u64 need = needed < 1.0 ? 1 : static_cast<u64>(needed);
-    if (need > kept) need = kept;
-    kept = select_rank(r, s, true, need, sm).cum;
-  }
-  // draw.cpp pick_in: the first token whose running mass exceeds u * total.
-  u64 target = static_cast<u64>(u * static_cast<double>(kept));
-  if (target >= kept) target = kept - 1;
-  return select_rank(r, s, true, target + 1, sm).id;
+  Boundary kept = no_bound();
+  if (top_k < r.n) kept = select_rank(r, s, false, no_bound(), Need{Need::kCount, static_cast<u64>(top_k), 0.0}, sm);
+  if (top_p < 1.0f) kept = select_rank(r, s, true, kept, Need{Need::kTopP, 0, static_cast<double>(top_p)}, sm);
+  return select_rank(r, s, true, kept, Need{Need::kDraw, 0, u}, sm).id;
 }
 
 // No top_k / top_p: draw.cpp pick_in_vocab, inverse CDF in id order. block_sums [ceil(n / 64)] workspace.
@@ -507,7 +505,8 @@ __device__ void apply_penalties(const Row& r, const DeviceSamplingRow& p, const 
 // The N most likely raw logits, most likely first (ties: lower id first), as logprobs.
 __device__ void top_logprobs(const Row& r, float max, double lse, int n, int32_t* ids_out, float* lp_out,
                              Smem& sm) {
-  const Boundary b = select_rank(r, Shape{max, 1.0f, -kInf}, false, static_cast<u64>(n), sm);
+  const Boundary b =
+      select_rank(r, Shape{max, 1.0f, -kInf}, false, no_bound(), Need{Need::kCount, static_cast<u64>(n), 0.0}, sm);
   if (threadIdx.x == 0) sm.gather_n = 0;
   __syncthreads();
   for_each_tile(r, [&](int64_t, int64_t i0, const float(&v)[kItems], const bool(&ok)[kItems]) {

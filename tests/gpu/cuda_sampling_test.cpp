@@ -403,5 +403,59 @@ TEST_F(CudaSamplingTest, BadRowsReportErrorsAndLeaveOthersIntact) {
   }
 }
 
+// Not a check: prints the time of one launch per mode (64 rows of a 128256 vocabulary, LLM-like rows), so
+// a regression in the sampler's cost shows in the GPU test log.
+TEST_F(CudaSamplingTest, TimingReport) {
+  constexpr int64_t kVocab = 128256, kRows = 64;
+  std::mt19937_64 rng(16);
+  std::vector<float> logits(static_cast<size_t>(kVocab * kRows));
+  for (int64_t r = 0; r < kRows; ++r) {
+    const std::vector<float> row = random_logits(kVocab, Kind::kPeaked, rng);
+    std::copy(row.begin(), row.end(), logits.begin() + r * kVocab);
+  }
+  struct Mode {
+    const char* name;
+    float temperature, top_p, min_p;
+    int32_t top_k, logprobs;
+  };
+  DeviceBuffer d_logits(logits), token(kRows * 4), logprob(kRows * 4), top_ids(kRows * kMaxTop * 4),
+      top_lp(kRows * kMaxTop * 4), error(kRows * 4), workspace(kc::sampling_workspace_bytes(kRows, kVocab));
+  cudaEvent_t start, stop;
+  check_cuda(cudaEventCreate(&start), "cudaEventCreate");
+  check_cuda(cudaEventCreate(&stop), "cudaEventCreate");
+  for (const Mode& m : {Mode{"greedy", 0.0f, 1.0f, 0.0f, 0, -1}, Mode{"greedy+logprobs 5", 0.0f, 1.0f, 0.0f, 0, 5},
+                        Mode{"temperature", 0.8f, 1.0f, 0.0f, 0, -1}, Mode{"top_k 50", 0.8f, 1.0f, 0.0f, 50, -1},
+                        Mode{"top_k 50 top_p 0.9", 0.8f, 0.9f, 0.0f, 50, -1},
+                        Mode{"top_p 0.9", 0.8f, 0.9f, 0.0f, 0, -1}, Mode{"top_p 0.95 T 1.5", 1.5f, 0.95f, 0.0f, 0, -1},
+                        Mode{"min_p 0.05 top_k 1000", 1.0f, 1.0f, 0.05f, 1000, -1}}) {
+    std::vector<kc::DeviceSamplingRow> params(kRows);
+    for (int64_t r = 0; r < kRows; ++r) {
+      kc::DeviceSamplingRow& p = params[static_cast<size_t>(r)];
+      p.temperature = m.temperature, p.top_p = m.top_p, p.min_p = m.min_p, p.top_k = m.top_k;
+      p.num_logprobs = m.logprobs, p.seed = static_cast<uint64_t>(r);
+    }
+    DeviceBuffer d_params(params);
+    auto launch = [&] {
+      kc::sample_rows(d_logits.as<float>(), kVocab, kRows, kVocab, d_params.as<kc::DeviceSamplingRow>(), nullptr,
+                      token.as<int32_t>(), logprob.as<float>(), top_ids.as<int32_t>(), top_lp.as<float>(), kMaxTop,
+                      error.as<int32_t>(), workspace.get(), stream_);
+    };
+    launch();  // warm-up
+    constexpr int kLaunches = 20;
+    check_cuda(cudaEventRecord(start, stream_), "cudaEventRecord");
+    for (int i = 0; i < kLaunches; ++i) launch();
+    check_cuda(cudaEventRecord(stop, stream_), "cudaEventRecord");
+    check_cuda(cudaEventSynchronize(stop), "cudaEventSynchronize");
+    float ms = 0.0f;
+    check_cuda(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+    const std::vector<int32_t> errors = error.download_vector<int32_t>(kRows);
+    EXPECT_EQ(std::count(errors.begin(), errors.end(), 0), kRows) << m.name;
+    std::printf("sample_rows %-24s %lld x %lld: %8.1f us\n", m.name, static_cast<long long>(kRows),
+                static_cast<long long>(kVocab), 1000.0 * ms / kLaunches);
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+}
+
 }  // namespace
 }  // namespace llmc::cuda_test
