@@ -561,7 +561,8 @@ __global__ void __launch_bounds__(kThreads)
   int32_t* top_ids = out_top_ids + row * max_top;
   float* top_lp = out_top_logprobs + row * max_top;
   for (int i = threadIdx.x; i < max_top; i += kThreads) top_ids[i] = -1, top_lp[i] = 0.0f;
-  auto fail = [&](SamplingError code) {
+  auto fail = [&](SamplingError code) {  // called by every thread
+    for (int i = threadIdx.x; i < max_top; i += kThreads) top_ids[i] = -1, top_lp[i] = 0.0f;
     if (threadIdx.x == 0) out_error[row] = code, out_token[row] = -1, out_logprob[row] = 0.0f;
   };
 
