@@ -13,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <charconv>
 #include <future>
+#include <limits>
 #include <optional>
 #include <set>
 #include <thread>
@@ -134,7 +135,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
 
   void write() {
     parser.emplace();
-    parser->body_limit(boost::none);
+    // A number, not boost::none: Boost 1.74 compares a known Content-Length against none as "too big".
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     buffer.clear();
     stream->expires_after(impl.timeout);
     http::async_write(*stream, req, [self = shared_from_this()](error_code ec, size_t) {

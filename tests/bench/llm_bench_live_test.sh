@@ -25,13 +25,15 @@ fail() {
 }
 
 start_server() {  # start_server EXTRA_OPTIONS...
+  # A fresh log: the background child may truncate a reused one only after we have grepped the old port.
+  rm -f "$work/server.log"
   "$cluster" serve "$model" --host 127.0.0.1 --port 0 --max-model-len 512 --kv-cache-memory 0.25 --threads 1 \
     "$@" >"$work/server.log" 2>&1 &
   server_pid=$!
   local deadline=$((SECONDS + 120)) line
   while ((SECONDS < deadline)); do
     kill -0 "$server_pid" 2>/dev/null || fail "the server exited before listening"
-    line=$(grep -m1 -oE 'listening on http://[^ ]+:[0-9]+' "$work/server.log" || true)
+    line=$(grep -m1 -oE 'listening on http://[^ ]+:[0-9]+' "$work/server.log" 2>/dev/null || true)
     if [[ -n "$line" ]]; then url="http://127.0.0.1:${line##*:}"; echo "server up at $url $*"; return; fi
     sleep 0.2
   done
@@ -59,7 +61,7 @@ run_bench() {  # run_bench NAME ARGS...: llm-bench writing $work/NAME.json; its 
   echo "---- llm-bench $name: $*"
   timeout 300 "$bench" --base-url "$url" --tokenizer "$model" --save-result --result-dir "$work" \
     --result-filename "$name.json" --disable-tqdm --timeout 60 "$@" >"$work/$name.log" 2>&1 ||
-    { cat "$work/$name.log"; fail "llm-bench $name exited with $?"; }
+    { local status=$?; cat "$work/$name.log"; fail "llm-bench $name exited with $status"; }
   cat "$work/$name.log"
 }
 
