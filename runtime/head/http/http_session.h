@@ -37,6 +37,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool streaming = false;
     bool active = true;  // counted in active_generations
     bool gone = false;   // the client left; outputs are dropped
+    bool head_sent = false;  // the chat role chunk goes out with the first output, as vLLM sends it
   };
 
   void read_request();

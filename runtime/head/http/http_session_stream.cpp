@@ -69,15 +69,19 @@ void HttpSession::start_generation(GenerationJob job, std::vector<std::pair<std:
   context_.service.count_response(200);
   if (!keep) keep_alive_ = false;
   out_pending_ = std::move(h);
-  const std::string first = exchange_->builder.stream_head();
-  if (!first.empty()) out_pending_ += chunk(first);
   flush();
 }
 
 void HttpSession::on_output(uint64_t serial, size_t prompt_index, RequestOutput output) {
   if (!exchange_ || exchange_->serial != serial || exchange_->gone) return;
   Exchange& ex = *exchange_;
-  const std::string events = ex.builder.add(prompt_index, output);
+  std::string events = ex.builder.add(prompt_index, output);
+  // The chat stream's role chunk waits for the engine's first output (vLLM sends it then): clients and
+  // benchmarks (llm-bench, vllm bench serve) time the first token from the first chunk with a choice.
+  if (ex.streaming && !ex.head_sent) {
+    ex.head_sent = true;
+    events = ex.builder.stream_head() + events;
+  }
   if (!ex.builder.finished()) {
     if (ex.streaming && !events.empty()) send(events);
     return;
