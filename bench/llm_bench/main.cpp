@@ -99,7 +99,15 @@ int run(const BenchOptions& o) {
   for (int64_t c : o.sweep) levels.emplace_back(c);
   std::vector<SweepPoint> points;
   const std::string date = timestamp_now();
-  for (const std::optional<int64_t>& level : levels) {
+  for (size_t k = 0; k < levels.size(); ++k) {
+    const std::optional<int64_t>& level = levels[k];
+    if (k > 0) {
+      // Each sweep level gets its own prompts (seed + k): the previous level's must not be served from the
+      // prefix cache it filled, or later levels would look faster than they are.
+      BenchOptions next = o;
+      next.seed = o.seed + k;
+      requests = make_dataset(next, *tokenizer);
+    }
     config.request_rate = o.request_rate;
     config.max_concurrency = level;
     config.progress = !o.disable_tqdm;
