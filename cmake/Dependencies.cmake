@@ -52,3 +52,26 @@ if(NOT LLMC_WITH_CUDA STREQUAL "OFF")
     message(STATUS "no CUDA toolkit/NCCL found: building without the NCCL communicator")
   endif()
 endif()
+
+# The CUDA backend's kernels (kernels/cuda). What ships runs on any recent data-centre GPU: machine code for
+# sm_80 (A100) and sm_90a (H100/H200, Hopper-only instructions allowed), plus compute_80 PTX that newer GPUs
+# compile at load. A local build may narrow the list (-DLLMC_CUDA_GENCODE=...) to compile faster.
+if(LLMC_CUDA_FOUND)
+  set(CMAKE_CUDA_COMPILER ${CUDAToolkit_NVCC_EXECUTABLE})
+  set(CMAKE_CUDA_ARCHITECTURES OFF)
+  set(CMAKE_CUDA_STANDARD 17)  # CMake 3.25 knows no C++20 flag for nvcc; kernels need no more
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  if(CCACHE_PROGRAM)
+    set(CMAKE_CUDA_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  endif()
+  # The shared CUDA runtime, as NCCL and cuBLASLt use it (one runtime per process), and the toolkit's library
+  # folder on every link line: executables link as C++, so CMake would not add the CUDA implicit directories.
+  set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
+  enable_language(CUDA)
+  link_directories(${CUDAToolkit_LIBRARY_DIR})
+  set(LLMC_CUDA_GENCODE
+      "-gencode=arch=compute_80,code=sm_80 -gencode=arch=compute_90a,code=sm_90a -gencode=arch=compute_80,code=compute_80"
+      CACHE STRING "nvcc -gencode flags for the CUDA kernels")
+  set(CMAKE_CUDA_FLAGS "${CMAKE_CUDA_FLAGS} ${LLMC_CUDA_GENCODE} --expt-relaxed-constexpr -lineinfo")
+  find_library(LLMC_CUBLASLT_LIBRARY cublasLt HINTS ${CUDAToolkit_LIBRARY_DIR} REQUIRED)
+endif()

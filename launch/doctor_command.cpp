@@ -91,10 +91,9 @@ int run_doctor(const std::vector<std::string>& args, MpiSession& mpi) {
   EngineOptions options;
   std::string model_dir;
   po::options_description desc("llm-cluster doctor MODEL_DIR --tp T --pp P [--device cpu|cuda] (under mpirun)");
-  desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder")(
-      "device", po::value(&options.cluster.device)->default_value("cpu"),
-      "cpu (MPI over host memory) or cuda (NCCL over GPU memory, one GPU per worker rank)");
+  desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder");
   add_engine_options(desc, options);
+  options.cluster.allow_shared_gpus = false;  // NCCL, which doctor measures, refuses two ranks on one GPU
   po::positional_options_description positional;
   positional.add("model", 1);
   po::variables_map vm;

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "common/check.h"
+#include "runtime/comm/nccl/nccl_communicator.h"
 
 namespace llmc {
 
@@ -26,10 +27,18 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
        "seconds for every rank to load its shard of the weights")
       ("warmup-timeout", po::value(&o.warmup_timeout_s)->default_value(300),
        "seconds for the warm-up step every worker runs before serving")
+      ("device", po::value(&o.cluster.device)->default_value("auto"),
+       "auto (cuda where a GPU is visible, else cpu) | cuda (one GPU per worker rank; NCCL between GPUs) | cpu")
+      ("dtype", po::value(&o.worker.dtype)->default_value("auto"),
+       "GPU activations, weights and KV cache: auto (the checkpoint's; float32 ones as bfloat16) | bfloat16 | "
+       "float16 | float32")
+      ("gpu-memory-utilization", po::value(&o.worker.gpu_memory_utilization)->default_value(0.9),
+       "share of each GPU's memory for weights, activations and the KV cache")
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")
       ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0), "longest prompt + output (0: the model's)")
-      ("kv-cache-memory", po::value(&o.kv_cache_gib)->default_value(2.0), "GiB of KV cache per rank")
+      ("kv-cache-memory", po::value(&o.kv_cache_gib)->default_value(0.0),
+       "GiB of KV cache per rank (0: 2 GiB on the CPU; on a GPU, what --gpu-memory-utilization leaves)")
       ("num-kv-blocks", po::value(&o.worker.num_kv_blocks)->default_value(0), "KV blocks per rank (overrides --kv-cache-memory)")
       ("max-num-seqs", po::value(&o.max_num_seqs)->default_value(256), "running sequences at most")
       ("max-num-batched-tokens", po::value(&o.max_num_batched_tokens)->default_value(2048), "tokens per step at most")
@@ -46,7 +55,18 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
 }
 
 void finish_engine_options(EngineOptions& o) {
-  o.worker.kv_cache_bytes = static_cast<int64_t>(o.kv_cache_gib * (1 << 30));
+  LLMC_CHECK(o.kv_cache_gib >= 0) << "--kv-cache-memory must not be negative, got " << o.kv_cache_gib;
+  o.worker.kv_cache_bytes_given = o.kv_cache_gib > 0;
+  o.worker.kv_cache_bytes = static_cast<int64_t>((o.kv_cache_gib > 0 ? o.kv_cache_gib : 2.0) * (1 << 30));
+  LLMC_CHECK(o.cluster.device == "auto" || o.cluster.device == "cpu" || o.cluster.device == "cuda")
+      << "--device must be auto, cuda or cpu, got '" << o.cluster.device << "'";
+  if (o.cluster.device == "auto") o.cluster.device = cuda_device_count() > 0 ? "cuda" : "cpu";
+  o.worker.device = o.cluster.device;
+  resolve_cuda_dtype(o.worker.dtype, "bfloat16");  // throws for an unknown --dtype on every rank alike
+  LLMC_CHECK(o.worker.gpu_memory_utilization > 0 && o.worker.gpu_memory_utilization <= 1)
+      << "--gpu-memory-utilization must be in (0, 1], got " << o.worker.gpu_memory_utilization;
+  o.worker.max_num_batched_tokens = o.max_num_batched_tokens;
+  o.worker.max_num_seqs = o.max_num_seqs;
   o.cluster.worker_timeout = std::chrono::seconds(o.worker_timeout_s);
   o.cluster.handshake_timeout = std::chrono::seconds(o.handshake_timeout_s);
   o.cluster.rendezvous_timeout = std::chrono::seconds(o.rendezvous_timeout_s);
@@ -77,7 +97,7 @@ EngineConfig make_engine_config(const EngineOptions& o, int64_t max_model_len, i
   const int64_t capacity = num_kv_blocks * o.worker.block_size;
   LLMC_CHECK(capacity >= max_model_len)
       << "the KV cache holds " << capacity << " tokens (" << num_kv_blocks << " blocks of " << o.worker.block_size
-      << (o.worker.num_kv_blocks > 0 ? "; --num-kv-blocks" : "; --kv-cache-memory " + std::to_string(o.kv_cache_gib) + " GiB")
+      << (o.worker.num_kv_blocks > 0 ? "; --num-kv-blocks" : "; --kv-cache-memory " + std::to_string(o.worker.kv_cache_bytes >> 20) + " MiB")
       << " per rank), fewer than the model length " << max_model_len << ": raise "
       << (o.worker.num_kv_blocks > 0 ? "--num-kv-blocks" : "--kv-cache-memory") << " or pass --max-model-len "
       << capacity << " or less";

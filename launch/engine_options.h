@@ -22,7 +22,7 @@ struct EngineOptions {
   int rendezvous_timeout_s = 60;
   int load_timeout_s = 900;
   int warmup_timeout_s = 300;
-  double kv_cache_gib = 2.0;
+  double kv_cache_gib = 0.0;  // 0: 2 GiB on the CPU, the memory plan on a GPU
   int32_t max_num_seqs = 256;
   int32_t max_num_batched_tokens = 2048;
   int32_t long_prefill_token_threshold = 0;

@@ -13,7 +13,10 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  // Elementwise sum across the group, in place (f32).
+  // The stream device operations must be ordered with (the backend's compute stream, a cudaStream_t); null for
+  // host tensors. Called once, by the worker, before any operation.
+  virtual void bind_stream(void* stream) {}
+  // Elementwise sum across the group, in place (f32, bf16 or f16; sums of 16-bit values are taken in f32).
   virtual void all_reduce_sum(Tensor& t) = 0;
   // out [size * N, ...] = every rank's in [N, ...] concatenated along dimension 0 in rank order.
   virtual void all_gather(const Tensor& in, Tensor& out) = 0;

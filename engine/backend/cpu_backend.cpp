@@ -7,6 +7,7 @@
 
 #include "common/check.h"
 #include "engine/backend/backend.h"
+#include "engine/safetensors/dtype.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"
@@ -35,18 +36,31 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
   DeviceKind device() const override { return DeviceKind::kCpu; }
+  ScalarType activation_type() const override { return ScalarType::kF32; }
 
   Tensor empty(ScalarType type, std::vector<int64_t> shape) override { return allocate(type, std::move(shape), false); }
   Tensor zeros(ScalarType type, std::vector<int64_t> shape) override { return allocate(type, std::move(shape), true); }
 
+  // Host memory is plentiful and malloc is cheap next to CPU compute: scratch tensors are ordinary ones.
+  Tensor scratch(ScalarType type, std::vector<int64_t> shape) override { return empty(type, std::move(shape)); }
+  void reset_scratch() override {}
+  void reserve_scratch(int64_t) override {}
+  int64_t scratch_peak_bytes() const override { return 0; }
+  DeviceMemory memory() const override { return {}; }
+  void* native_stream() const override { return nullptr; }
+
   void copy_from_host(const void* src, Tensor& dst) override { std::memcpy(dst.raw(), src, dst.nbytes()); }
   void copy_to_host(const Tensor& src, void* dst) override { std::memcpy(dst, src.raw(), src.nbytes()); }
 
-  Tensor upload_weight(std::span<const float> values, std::vector<int64_t> shape) override {
+  Tensor upload_weight(const void* src, ScalarType src_type, std::vector<int64_t> shape) override {
     Tensor t = empty(ScalarType::kF32, std::move(shape));
-    LLMC_CHECK(static_cast<int64_t>(values.size()) == t.numel())
-        << "weight of " << values.size() << " values does not fill " << t.describe();
-    std::memcpy(t.raw(), values.data(), t.nbytes());
+    const auto* bytes = static_cast<const std::byte*>(src);
+    switch (src_type) {
+      case ScalarType::kF32: std::memcpy(t.raw(), src, t.nbytes()); break;
+      case ScalarType::kBF16: convert_to_f32(DType::kBF16, bytes, t.data<float>(), t.numel()); break;
+      case ScalarType::kF16: convert_to_f32(DType::kF16, bytes, t.data<float>(), t.numel()); break;
+      default: LLMC_CHECK(false) << "cpu backend: weights must be f32, bf16 or f16, got " << scalar_name(src_type);
+    }
     return t;
   }
 
@@ -77,10 +91,29 @@ class CpuBackend final : public Backend {
               in, out, y.data<float>());
   }
 
-  void rope(Tensor& x, const Tensor& positions, const Tensor& cos_sin) override {
+  void qkv_rope_store(const Tensor& qkv, const Tensor& positions, const Tensor& cos_sin, const Tensor& q_norm,
+                      const Tensor& k_norm, float eps, const AttentionMetadata& meta, Tensor& q_out, Tensor& k_cache,
+                      Tensor& v_cache) override {
+    const int64_t T = qkv.dim(0), Hq = q_out.dim(1), D = q_out.dim(2), Hkv = k_cache.dim(2);
+    LLMC_CHECK(qkv.numel() == T * (Hq + 2 * Hkv) * D) << "qkv_rope_store: qkv " << qkv.describe() << " for "
+                                                      << Hq << " q heads and " << Hkv << " kv heads of " << D;
+    // Split the packed rows into contiguous q, k, v so the float32 kernels run on them unchanged.
+    std::vector<float> k(static_cast<size_t>(T * Hkv * D)), v(k.size());
+    const float* src = qkv.data<float>();
+    float* q = q_out.data<float>();
+    const int64_t row = (Hq + 2 * Hkv) * D;
+    for (int64_t t = 0; t < T; ++t) {
+      std::memcpy(q + t * Hq * D, src + t * row, sizeof(float) * Hq * D);
+      std::memcpy(k.data() + t * Hkv * D, src + t * row + Hq * D, sizeof(float) * Hkv * D);
+      std::memcpy(v.data() + t * Hkv * D, src + t * row + (Hq + Hkv) * D, sizeof(float) * Hkv * D);
+    }
+    if (q_norm.defined()) k::rms_norm(q, q_norm.data<float>(), eps, T * Hq, D, q);
+    if (k_norm.defined()) k::rms_norm(k.data(), k_norm.data<float>(), eps, T * Hkv, D, k.data());
     const int64_t rotary_dim = cos_sin.dim(1);
-    k::apply_rope(x.data<float>(), positions.data<int32_t>(), cos_sin.data<float>(), x.dim(0), x.dim(1), x.dim(2),
-                  rotary_dim);
+    k::apply_rope(q, positions.data<int32_t>(), cos_sin.data<float>(), T, Hq, D, rotary_dim);
+    k::apply_rope(k.data(), positions.data<int32_t>(), cos_sin.data<float>(), T, Hkv, D, rotary_dim);
+    k::store_kv(k.data(), v.data(), meta.slot_mapping.data<int64_t>(), T, Hkv, D, k_cache.data<float>(),
+                v_cache.data<float>());
   }
 
   void silu_and_mul(const Tensor& gate_up, Tensor& out) override {
@@ -88,11 +121,7 @@ class CpuBackend final : public Backend {
     k::silu_and_mul(gate_up.data<float>(), out.numel() / dim, dim, out.data<float>());
   }
 
-  void store_kv(const Tensor& kt, const Tensor& vt, const AttentionMetadata& meta, Tensor& k_cache,
-                Tensor& v_cache) override {
-    k::store_kv(kt.data<float>(), vt.data<float>(), meta.slot_mapping.data<int64_t>(), kt.dim(0), kt.dim(1),
-                kt.dim(2), k_cache.data<float>(), v_cache.data<float>());
-  }
+  void plan_attention(const AttentionMetadata&, const AttentionShape&) override {}
 
   void paged_attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, const AttentionMetadata& meta,
                        float scale, int64_t sliding_window, Tensor& out) override {
@@ -131,6 +160,35 @@ class CpuBackend final : public Backend {
     const int64_t n = a.numel();
 #pragma omp parallel for if (n > 65536)
     for (int64_t i = 0; i < n; ++i) pa[i] += pb[i];
+  }
+
+  void unshard_columns(const Tensor& stacked, int64_t parts, Tensor& out) override {
+    const int64_t n = stacked.dim(0) / parts, w = stacked.dim(1);
+    const size_t elem = scalar_size(stacked.type());
+    LLMC_CHECK(out.dim(0) == n && out.dim(1) == parts * w) << "unshard_columns: " << stacked.describe() << " in "
+                                                           << parts << " parts into " << out.describe();
+    const auto* src = static_cast<const std::byte*>(stacked.raw());
+    auto* dst = static_cast<std::byte*>(out.raw());
+    for (int64_t p = 0; p < parts; ++p) {
+      for (int64_t i = 0; i < n; ++i) {
+        std::memcpy(dst + (i * parts * w + p * w) * elem, src + ((p * n + i) * w) * elem, w * elem);
+      }
+    }
+  }
+
+  std::vector<SampleOutput> sample(Tensor& logits, int64_t vocab, std::span<const SampleRow> rows) override {
+    expect_f32(logits, "sample logits");
+    const int64_t ld = logits.dim(1);
+    std::vector<SamplerInput> inputs;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      SamplerInput in;
+      in.logits = std::span<float>(logits.data<float>() + static_cast<int64_t>(i) * ld, static_cast<size_t>(vocab));
+      in.prompt_ids = rows[i].prompt_ids;
+      in.output_ids = rows[i].output_ids;
+      in.params = rows[i].params;
+      inputs.push_back(in);
+    }
+    return sample_batch(inputs);
   }
 
   void synchronize() override {}

@@ -57,6 +57,13 @@ Tensor Tensor::reshape(std::vector<int64_t> shape) const {
   return t;
 }
 
+Tensor Tensor::view(size_t byte_offset, ScalarType type, std::vector<int64_t> shape) const {
+  Tensor t(storage_, offset_ + byte_offset, type, std::move(shape), device_);
+  LLMC_CHECK(byte_offset + t.nbytes() <= nbytes() && (offset_ + byte_offset) % scalar_size(type) == 0)
+      << "view " << t.describe() << " at byte " << byte_offset << " does not fit in " << describe();
+  return t;
+}
+
 std::string Tensor::describe() const {
   std::ostringstream s;
   s << scalar_name(type_) << '[';

@@ -42,6 +42,9 @@ class Tensor {
   Tensor rows(int64_t begin, int64_t end) const;
   // The same elements with another shape (element counts must match).
   Tensor reshape(std::vector<int64_t> shape) const;
+  // Another type and shape at `byte_offset` into this tensor's memory (for one packed upload holding several
+  // small tensors); the view must lie inside this tensor and be aligned for its type.
+  Tensor view(size_t byte_offset, ScalarType type, std::vector<int64_t> shape) const;
   std::string describe() const;  // "f32[4, 128]" for error messages
 
  private:

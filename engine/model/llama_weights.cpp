@@ -7,19 +7,35 @@
 namespace llmc {
 namespace {
 
-// Reads slices of Hugging Face tensors and uploads them, counting bytes.
+// Reads slices of Hugging Face tensors in their stored type and uploads them, counting device bytes. Pieces
+// that become one device tensor (q/k/v, gate/up) are concatenated on the host in the stored type.
 class ShardLoader {
  public:
   ShardLoader(const WeightSource& source, Backend& backend, int64_t& bytes)
       : source_(source), backend_(backend), bytes_(bytes) {}
 
-  std::vector<float> read(const std::string& name, std::vector<int64_t> full, int axis, int64_t begin, int64_t end) {
-    return source_.load(WeightSlice{name, std::move(full), axis, begin, end});
+  NativeWeight read(const std::string& name, std::vector<int64_t> full, int axis, int64_t begin, int64_t end) {
+    return source_.load_native(WeightSlice{name, std::move(full), axis, begin, end});
   }
 
-  Tensor upload(const std::vector<float>& values, std::vector<int64_t> shape) {
-    bytes_ += static_cast<int64_t>(values.size() * sizeof(float));
-    return backend_.upload_weight(values, std::move(shape));
+  Tensor upload(const NativeWeight& w, std::vector<int64_t> shape) {
+    Tensor t = backend_.upload_weight(w.data, w.type, std::move(shape));
+    bytes_ += static_cast<int64_t>(t.nbytes());
+    return t;
+  }
+
+  // The pieces one after another (all of one stored type), as one [sum of rows, ...] tensor.
+  Tensor concat(const std::vector<NativeWeight>& parts, std::vector<int64_t> shape) {
+    NativeWeight all;
+    all.type = parts.front().type;
+    for (const NativeWeight& p : parts) {
+      LLMC_CHECK(p.type == all.type) << "weights fused into one tensor have different types ("
+                                     << scalar_name(p.type) << ", " << scalar_name(all.type) << ")";
+      all.owned.insert(all.owned.end(), p.data, p.data + p.nbytes);
+    }
+    all.data = all.owned.data();
+    all.nbytes = all.owned.size();
+    return upload(all, std::move(shape));
   }
 
   Tensor whole(const std::string& name, std::vector<int64_t> shape) {
@@ -31,6 +47,18 @@ class ShardLoader {
     std::vector<int64_t> shape = full;
     shape[0] = end - begin;
     return upload(read(name, full, 0, begin, end), shape);
+  }
+
+  // Rows [begin, end) followed by zero rows up to `padded` rows.
+  Tensor padded_rows(const std::string& name, std::vector<int64_t> full, int64_t begin, int64_t end, int64_t padded) {
+    NativeWeight w = begin < end ? read(name, full, 0, begin, end) : NativeWeight{};
+    if (begin >= end) w.type = ScalarType::kF32;
+    NativeWeight zeros;
+    zeros.type = w.type;
+    zeros.owned.assign(static_cast<size_t>((padded - (end - begin)) * full[1]) * scalar_size(w.type), std::byte{0});
+    zeros.data = zeros.owned.data();
+    zeros.nbytes = zeros.owned.size();
+    return begin < end ? concat({w, zeros}, {padded, full[1]}) : upload(zeros, {padded, full[1]});
   }
 
   Tensor cols(const std::string& name, std::vector<int64_t> full, int64_t begin, int64_t end) {
@@ -54,13 +82,17 @@ LlamaLayerWeights load_layer(ShardLoader& ld, const ModelConfig& c, int64_t laye
   LlamaLayerWeights w;
   w.input_norm = ld.whole(p + "input_layernorm.weight", {H});
   w.post_attention_norm = ld.whole(p + "post_attention_layernorm.weight", {H});
-  w.q_proj = ld.rows(p + "self_attn.q_proj.weight", {c.num_heads * D, H}, q0, q1);
-  w.k_proj = ld.rows(p + "self_attn.k_proj.weight", {c.num_kv_heads * D, H}, kv0, kv1);
-  w.v_proj = ld.rows(p + "self_attn.v_proj.weight", {c.num_kv_heads * D, H}, kv0, kv1);
+  // q, k and v become one product: this rank's q rows, then its k rows, then its v rows.
+  const std::string a = p + "self_attn.";
+  w.qkv_proj = ld.concat({ld.read(a + "q_proj.weight", {c.num_heads * D, H}, 0, q0, q1),
+                          ld.read(a + "k_proj.weight", {c.num_kv_heads * D, H}, 0, kv0, kv1),
+                          ld.read(a + "v_proj.weight", {c.num_kv_heads * D, H}, 0, kv0, kv1)},
+                         {(q1 - q0) + 2 * (kv1 - kv0), H});
   if (c.qkv_bias) {
-    w.q_bias = ld.rows(p + "self_attn.q_proj.bias", {c.num_heads * D}, q0, q1);
-    w.k_bias = ld.rows(p + "self_attn.k_proj.bias", {c.num_kv_heads * D}, kv0, kv1);
-    w.v_bias = ld.rows(p + "self_attn.v_proj.bias", {c.num_kv_heads * D}, kv0, kv1);
+    w.qkv_bias = ld.concat({ld.read(a + "q_proj.bias", {c.num_heads * D}, 0, q0, q1),
+                            ld.read(a + "k_proj.bias", {c.num_kv_heads * D}, 0, kv0, kv1),
+                            ld.read(a + "v_proj.bias", {c.num_kv_heads * D}, 0, kv0, kv1)},
+                           {(q1 - q0) + 2 * (kv1 - kv0)});
   }
   if (c.qk_norm) {
     w.q_norm = ld.whole(p + "self_attn.q_norm.weight", {D});
@@ -69,16 +101,15 @@ LlamaLayerWeights load_layer(ShardLoader& ld, const ModelConfig& c, int64_t laye
   w.o_proj = ld.cols(p + "self_attn.o_proj.weight", {H, c.num_heads * D}, q0, q1);
   if (c.o_bias && rank0) w.o_bias = ld.whole(p + "self_attn.o_proj.bias", {H});
   // gate and up become one product: this rank's gate rows followed by its up rows.
-  std::vector<float> gate_up = ld.read(p + "mlp.gate_proj.weight", {I, H}, 0, i0, i1);
-  std::vector<float> up = ld.read(p + "mlp.up_proj.weight", {I, H}, 0, i0, i1);
-  gate_up.insert(gate_up.end(), up.begin(), up.end());
-  w.gate_up_proj = ld.upload(gate_up, {2 * (i1 - i0), H});
+  const std::string m = p + "mlp.";
+  w.gate_up_proj = ld.concat({ld.read(m + "gate_proj.weight", {I, H}, 0, i0, i1),
+                              ld.read(m + "up_proj.weight", {I, H}, 0, i0, i1)},
+                             {2 * (i1 - i0), H});
   if (c.mlp_bias) {
-    std::vector<float> b = ld.read(p + "mlp.gate_proj.bias", {I}, 0, i0, i1);
-    std::vector<float> ub = ld.read(p + "mlp.up_proj.bias", {I}, 0, i0, i1);
-    b.insert(b.end(), ub.begin(), ub.end());
-    w.gate_up_bias = ld.upload(b, {2 * (i1 - i0)});
-    if (rank0) w.down_bias = ld.whole(p + "mlp.down_proj.bias", {H});
+    w.gate_up_bias = ld.concat({ld.read(m + "gate_proj.bias", {I}, 0, i0, i1),
+                                ld.read(m + "up_proj.bias", {I}, 0, i0, i1)},
+                               {2 * (i1 - i0)});
+    if (rank0) w.down_bias = ld.whole(m + "down_proj.bias", {H});
   }
   w.down_proj = ld.cols(p + "mlp.down_proj.weight", {H, I}, i0, i1);
   return w;
@@ -93,16 +124,20 @@ LlamaWeights load_llama_weights(const ModelConfig& c, const WeightSource& source
   const int64_t H = c.hidden_size, V = c.vocab_size;
   const bool has_rows = vocab.end > vocab.begin;
   if (shard.first_stage() && has_rows) w.embed = ld.rows("model.embed_tokens.weight", {V, H}, vocab.begin, vocab.end);
-  if (shard.first_stage() && !has_rows) w.embed = backend.zeros(ScalarType::kF32, {0, H});
+  if (shard.first_stage() && !has_rows) w.embed = backend.zeros(backend.activation_type(), {0, H});
   for (int64_t l = shard.layer_begin; l < shard.layer_end; ++l) w.layers.push_back(load_layer(ld, c, l, shard, heads));
   if (shard.last_stage()) {
     w.final_norm = ld.whole("model.norm.weight", {H});
-    if (has_rows) {
-      if (c.tie_word_embeddings) {
-        w.lm_head = shard.first_stage() ? w.embed : ld.rows("model.embed_tokens.weight", {V, H}, vocab.begin, vocab.end);
-      } else {
-        w.lm_head = ld.rows("lm_head.weight", {V, H}, vocab.begin, vocab.end);
-      }
+    const std::string head = c.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+    const int64_t rows = vocab.end - vocab.begin;
+    if (rows == vocab.padded_shard && c.tie_word_embeddings && shard.first_stage()) {
+      w.lm_head = w.embed;
+    } else if (rows == vocab.padded_shard) {
+      w.lm_head = ld.rows(head, {V, H}, vocab.begin, vocab.end);
+    } else {
+      // The last shard is narrower than the others (or empty): zero rows pad it to the common width, so every
+      // rank's logits have one shape for the all-gather; the padding columns are never read.
+      w.lm_head = ld.padded_rows(head, {V, H}, vocab.begin, vocab.end, vocab.padded_shard);
     }
   }
   return w;

@@ -14,8 +14,8 @@ namespace llmc {
 struct LlamaLayerWeights {
   Tensor input_norm;           // [H]
   Tensor post_attention_norm;  // [H]
-  Tensor q_proj, k_proj, v_proj;  // [local q heads * D, H], [local kv heads * D, H] (column-parallel)
-  Tensor q_bias, k_bias, v_bias;  // undefined when the model has none
+  Tensor qkv_proj;  // [(local q heads + 2 * local kv heads) * D, H]: q rows, k rows, v rows (column-parallel)
+  Tensor qkv_bias;  // [(local q heads + 2 * local kv heads) * D]; undefined when the model has none
   Tensor q_norm, k_norm;          // [D] (Qwen3)
   Tensor o_proj;                  // [H, local q heads * D] (row-parallel)
   Tensor o_bias;                  // [H] on tensor rank 0 only, so the all-reduce adds it once

@@ -2,7 +2,8 @@
 // (`--load-format dummy`, for benchmarks and memory planning with real models' shapes).
 //
 // The loader asks for exactly the slice a rank needs (rows or columns of the full tensor), so under tensor
-// parallelism each rank reads only its own part, converted to float32.
+// parallelism each rank reads only its own part: in the checkpoint's own dtype (load_native, what the backends
+// upload) or converted to float32 (load, for tools and tests).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "engine/backend/tensor.h"
 
 namespace llmc {
 
@@ -21,12 +24,23 @@ struct WeightSlice {
   int64_t end = 0;
 };
 
+// A slice's values in their stored type. `data` points into the memory-mapped file where the slice is one
+// contiguous range (whole tensors, row slices), else into `owned`; valid while the source lives.
+struct NativeWeight {
+  ScalarType type = ScalarType::kF32;  // f32, bf16 or f16
+  const std::byte* data = nullptr;
+  size_t nbytes = 0;
+  std::vector<std::byte> owned;
+};
+
 class WeightSource {
  public:
   virtual ~WeightSource() = default;
   virtual bool contains(const std::string& name) const = 0;
   // Row-major float32 values of the slice; throws naming the tensor when absent or mis-shaped.
   virtual std::vector<float> load(const WeightSlice& slice) const = 0;
+  // The slice in its stored type (no float32 round trip); throws as load() does.
+  virtual NativeWeight load_native(const WeightSlice& slice) const = 0;
   virtual std::string describe() const = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "engine/safetensors/dtype.h"
 
 #include <array>
+#include <cmath>
 #include <cstring>
 
 #include "common/check.h"
@@ -86,6 +87,23 @@ size_t dtype_size(DType dtype) { return info(dtype).size; }
 
 bool dtype_converts_to_f32(DType dtype) {
   return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
+}
+
+uint16_t f32_to_f16(float f) {
+  const uint32_t bits = std::bit_cast<uint32_t>(f);
+  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  const uint32_t magnitude = bits & 0x7fffffffu;
+  if (magnitude > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);  // NaN
+  if (magnitude >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past 65504: infinity
+  if (magnitude < 0x38800000u) {
+    // Subnormal half (below 2^-14): the value in units of 2^-24, rounded to nearest even by the FPU.
+    const float scaled = std::bit_cast<float>(magnitude) * 0x1p24f;
+    return static_cast<uint16_t>(sign | static_cast<uint16_t>(std::nearbyint(scaled)));
+  }
+  // Normal: rebias the exponent (127 -> 15) and round the 13 dropped mantissa bits to nearest even.
+  const uint32_t rebased = magnitude - 0x38000000u;
+  const uint32_t rounded = rebased + 0xfffu + ((rebased >> 13) & 1u);
+  return static_cast<uint16_t>(sign | (rounded >> 13));
 }
 
 float f16_to_f32(uint16_t bits) {

@@ -30,6 +30,16 @@ float f16_to_f32(uint16_t bits);
 // bfloat16 is the top half of a float32, so widening is a shift and exact.
 inline float bf16_to_f32(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 
+// float32 to bfloat16 bits, rounding to nearest even (NaN stays a quiet NaN).
+inline uint16_t f32_to_bf16(float f) {
+  const uint32_t bits = std::bit_cast<uint32_t>(f);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+// float32 to IEEE binary16 bits, rounding to nearest even; overflow gives infinity, tiny values subnormals.
+uint16_t f32_to_f16(float f);
+
 // Converts `count` elements starting at `src` (any alignment) to float32. dtype must be F32, F16 or BF16;
 // anything else throws llmc::Error.
 void convert_to_f32(DType dtype, const std::byte* src, float* dst, size_t count);

@@ -9,6 +9,8 @@
 #include "common/check.h"
 #include "runtime/cluster/remote_executor.h"
 #include "runtime/comm/mpi_communicator.h"
+#include "runtime/comm/nccl/host_staged_communicator.h"
+#include "runtime/comm/nccl/nccl_communicator.h"
 #include "runtime/comm/rendezvous.h"
 #include "runtime/worker/in_process_executor.h"
 #include "runtime/worker/worker_loop.h"
@@ -29,6 +31,14 @@ std::unique_ptr<Cluster> Cluster::start(const ClusterOptions& options, const Wor
   c->boot_ = bootstrap_cluster(options, model, world_rank, world_size);
   WorkerOptions wo = worker_options;
   if (wo.threads <= 0) wo.threads = c->boot_.binding.num_cores;
+  wo.device = options.device;
+  if (options.device == "cuda") {
+    wo.cuda_device = std::max(0, c->boot_.cuda_device);
+    // Ranks that share a GPU (TP/PP on one GPU through the host-staged communicator) split its memory share.
+    const int gpus = std::max(1, cuda_device_count());
+    wo.ranks_per_gpu = (c->boot_.local_size + gpus - 1) / gpus;
+  }
+  if (world_rank == 0) spdlog::info("device: {}{}", options.device, options.device == "cuda" ? ", dtype " + wo.dtype : "");
   if (world_size == 1) {
     // One process: no control plane; the worker runs behind the in-process executor.
     auto tp = std::make_unique<SingleRankCommunicator>();
@@ -108,6 +118,40 @@ void Cluster::make_communicators() {
   ParallelGroups groups = split_parallel_groups(boot_.parallel);
   tp_comm_ = std::move(groups.tp);
   pp_comm_ = std::move(groups.pp);
+  if (options_.device != "cuda" || !boot_.parallel.is_worker()) return;
+  // GPU ranks: NCCL where every rank of a group has a GPU of its own; host-staged MPI where ranks share one
+  // (NCCL refuses two ranks on one device). Each group decides together, so its members never disagree.
+  const bool own_gpu = boot_.local_size <= cuda_device_count();
+  tp_comm_ = gpu_communicator(std::move(tp_comm_), own_gpu, "tensor-parallel group of stage " +
+                                                                std::to_string(boot_.parallel.stage()));
+  if (pp_comm_) {
+    pp_comm_ = gpu_communicator(std::move(pp_comm_), own_gpu, "pipeline of tensor rank " +
+                                                                  std::to_string(boot_.parallel.tp_rank()));
+  }
+}
+
+std::unique_ptr<Communicator> Cluster::gpu_communicator(std::unique_ptr<Communicator> group, bool own_gpu,
+                                                        const std::string& name) {
+  if (group->size() == 1) return make_host_staged_communicator(std::move(group));
+  // Every member learns whether all of them have a GPU of their own (a sum of "shares a GPU" flags).
+  std::shared_ptr<std::byte> flag_storage(new std::byte[sizeof(float)](), std::default_delete<std::byte[]>());
+  Tensor flag(flag_storage, 0, ScalarType::kF32, {1}, DeviceKind::kCpu);
+  *flag.data<float>() = own_gpu ? 0.0f : 1.0f;
+  group->all_reduce_sum(flag);
+  if (*flag.data<float>() > 0.0f) {
+    if (group->rank() == 0) {
+      spdlog::info("{}: ranks share a GPU, so its tensors go through host memory over MPI (NCCL needs one GPU per "
+                   "rank)", name);
+    }
+    return make_host_staged_communicator(std::move(group));
+  }
+  NcclOptions o;
+  o.device = std::max(0, boot_.cuda_device);
+  o.group_name = name;
+  o.init_timeout = options_.rendezvous_timeout + std::chrono::seconds(60);
+  auto nccl = make_nccl_communicator(*group, o);
+  nccl_bootstrap_.push_back(std::move(group));  // NCCL's bootstrap group stays alive with it
+  return nccl;
 }
 
 // Loads this rank's shard; the report tells the head its KV blocks and CURVE public key, or "!" and the error.

@@ -43,6 +43,8 @@ class Cluster {
  private:
   Cluster() = default;
   void make_communicators();
+  std::unique_ptr<Communicator> gpu_communicator(std::unique_ptr<Communicator> group, bool own_gpu,
+                                                 const std::string& name);
   void warm_up_workers();
   std::string load_and_report(const WorkerOptions& options, const ModelConfig& model);
   // Head: checks the load reports, opens the control plane and broadcasts how to reach it.
@@ -53,6 +55,7 @@ class Cluster {
   ClusterOptions options_;
   BootstrapResult boot_;
   std::unique_ptr<Communicator> tp_comm_, pp_comm_;
+  std::vector<std::unique_ptr<Communicator>> nccl_bootstrap_;
   std::unique_ptr<Worker> worker_;
   CurveKeys keys_;
   std::string head_endpoint_;                 // workers: the head's plan endpoint, for messages

@@ -186,7 +186,7 @@ BootstrapResult bootstrap_cluster(const ClusterOptions& o, const ModelConfig& mo
         b.ranks.push_back(RankInfo::from_json(reports[r]));
       }
       if (world_size > 1) spdlog::info("{}\n{}", p.describe(), format_rank_table(b.ranks));
-      check_rank_infos(b.ranks, p, o.allow_cross_node_tp);
+      check_rank_infos(b.ranks, p, o.allow_cross_node_tp, o.allow_shared_gpus || o.device != "cuda");
     } catch (const Error& e) {
       verdict = e.what();
     }

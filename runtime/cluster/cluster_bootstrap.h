@@ -22,6 +22,7 @@ struct ClusterOptions {
   std::string host_ip;
   std::string ifname;
   bool allow_cross_node_tp = false;
+  bool allow_shared_gpus = true;  // serve/generate: ranks may share a GPU (host-staged); doctor measures NCCL: no
   std::string device = "cpu";  // "cpu" or "cuda": a CUDA rank takes GPU (local rank % GPUs on its host)
   std::chrono::seconds rendezvous_timeout{60};
   std::chrono::seconds load_timeout{900};

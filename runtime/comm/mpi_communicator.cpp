@@ -2,7 +2,11 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "engine/safetensors/dtype.h"
 
 #include "common/check.h"
 
@@ -17,8 +21,21 @@ void check_mpi(int code, const char* what) {
   LLMC_FAIL() << what << " failed: " << std::string(text, len);
 }
 
-// Tensors are contiguous f32 (CPU backend); pipeline messages use one tag so they match in send order.
+// Tensors are contiguous host memory (the CPU backend's, or a GPU tensor staged by the host-staged wrapper);
+// pipeline messages use one tag so they match in send order.
 constexpr int kPipelineTag = 101;
+
+// 16-bit floats have no MPI type: the reduction widens them to f32, sums, and rounds back (what NCCL does
+// for bf16 inside its kernels too).
+float widen(ScalarType t, uint16_t v) {
+  if (t == ScalarType::kBF16) return bf16_to_f32(v);
+  return f16_to_f32(v);
+}
+
+uint16_t narrow(ScalarType t, float f) {
+  if (t == ScalarType::kBF16) return f32_to_bf16(f);
+  return f32_to_f16(f);
+}
 
 class MpiCommunicator final : public Communicator {
  public:
@@ -36,45 +53,67 @@ class MpiCommunicator final : public Communicator {
   int size() const override { return size_; }
 
   void all_reduce_sum(Tensor& t) override {
-    expect_f32(t, "all_reduce_sum");
+    expect_host(t, "all_reduce_sum");
     if (size_ == 1) return;
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, t.raw(), static_cast<int>(t.numel()), MPI_FLOAT, MPI_SUM, comm_),
+    if (t.type() == ScalarType::kF32) {
+      check_mpi(MPI_Allreduce(MPI_IN_PLACE, t.raw(), count(t.numel()), MPI_FLOAT, MPI_SUM, comm_),
+                "MPI_Allreduce (tensor-parallel group)");
+      return;
+    }
+    LLMC_CHECK(t.type() == ScalarType::kBF16 || t.type() == ScalarType::kF16)
+        << "MPI all_reduce_sum takes f32, bf16 or f16 tensors, got " << t.describe();
+    widened_.resize(static_cast<size_t>(t.numel()));
+    const uint16_t* bits = t.data<uint16_t>();
+    for (size_t i = 0; i < widened_.size(); ++i) widened_[i] = widen(t.type(), bits[i]);
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, widened_.data(), count(t.numel()), MPI_FLOAT, MPI_SUM, comm_),
               "MPI_Allreduce (tensor-parallel group)");
+    uint16_t* out = t.data<uint16_t>();
+    for (size_t i = 0; i < widened_.size(); ++i) out[i] = narrow(t.type(), widened_[i]);
   }
 
   void all_gather(const Tensor& in, Tensor& out) override {
-    expect_f32(in, "all_gather");
-    LLMC_CHECK(out.numel() == in.numel() * size_) << "all_gather: " << in.describe() << " into " << out.describe();
-    check_mpi(MPI_Allgather(in.raw(), static_cast<int>(in.numel()), MPI_FLOAT, out.raw(), static_cast<int>(in.numel()),
-                            MPI_FLOAT, comm_),
+    expect_host(in, "all_gather");
+    expect_host(out, "all_gather");
+    LLMC_CHECK(out.nbytes() == in.nbytes() * size_ && in.type() == out.type())
+        << "all_gather: " << in.describe() << " into " << out.describe();
+    check_mpi(MPI_Allgather(in.raw(), count(in.nbytes()), MPI_BYTE, out.raw(), count(in.nbytes()), MPI_BYTE, comm_),
               "MPI_Allgather (tensor-parallel group)");
   }
 
   void send(const Tensor& t, int peer) override {
-    expect_f32(t, "send");
-    check_mpi(MPI_Send(t.raw(), static_cast<int>(t.numel()), MPI_FLOAT, peer, kPipelineTag, comm_),
+    expect_host(t, "send");
+    check_mpi(MPI_Send(t.raw(), count(t.nbytes()), MPI_BYTE, peer, kPipelineTag, comm_),
               "MPI_Send (to the next pipeline stage)");
   }
 
   void recv(Tensor& t, int peer) override {
-    expect_f32(t, "recv");
+    expect_host(t, "recv");
     MPI_Status status;
-    check_mpi(MPI_Recv(t.raw(), static_cast<int>(t.numel()), MPI_FLOAT, peer, kPipelineTag, comm_, &status),
+    check_mpi(MPI_Recv(t.raw(), count(t.nbytes()), MPI_BYTE, peer, kPipelineTag, comm_, &status),
               "MPI_Recv (from the previous pipeline stage)");
-    int count = 0;
-    MPI_Get_count(&status, MPI_FLOAT, &count);
-    LLMC_CHECK(count == t.numel()) << "pipeline stage sent " << count << " values, expected " << t.numel();
+    int received = 0;
+    MPI_Get_count(&status, MPI_BYTE, &received);
+    LLMC_CHECK(received == static_cast<int64_t>(t.nbytes()))
+        << "pipeline stage sent " << received << " bytes, expected " << t.nbytes() << " for " << t.describe();
   }
 
  private:
-  static void expect_f32(const Tensor& t, const char* op) {
-    LLMC_CHECK(t.type() == ScalarType::kF32 && t.device() == DeviceKind::kCpu)
-        << "MPI " << op << " takes CPU f32 tensors, got " << t.describe();
+  static void expect_host(const Tensor& t, const char* op) {
+    LLMC_CHECK(t.device() == DeviceKind::kCpu) << "MPI " << op << " takes host tensors, got the device tensor "
+                                               << t.describe() << " (GPU ranks use NCCL or the host-staged wrapper)";
   }
+
+  // MPI counts are int: a message of 2 GiB or more is refused rather than truncated.
+  static int count(int64_t n) {
+    LLMC_CHECK(n <= INT32_MAX) << "MPI message of " << n << " elements exceeds MPI's int count";
+    return static_cast<int>(n);
+  }
+  static int count(size_t n) { return count(static_cast<int64_t>(n)); }
 
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;
+  std::vector<float> widened_;
 };
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "runtime/comm/rank_info.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+
 #include <map>
 #include <sstream>
 
@@ -37,7 +39,8 @@ RankInfo RankInfo::from_json(const std::string& text) {
   return r;
 }
 
-void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& parallel, bool allow_cross_node_tp) {
+void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& parallel, bool allow_cross_node_tp,
+                      bool allow_shared_gpus) {
   std::ostringstream problems;
   const RankInfo& head = ranks.at(0);
   for (const RankInfo& r : ranks) {
@@ -60,7 +63,13 @@ void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& 
     if (r.device == "cpu" || r.stage < 0) continue;  // CPU ranks share a host's cores by binding, not a device
     const std::string key = r.hostname + "/" + r.device;
     auto [it, inserted] = devices.emplace(key, r.rank);
-    if (!inserted) problems << "; ranks " << it->second << " and " << r.rank << " both use " << key;
+    if (inserted) continue;
+    if (allow_shared_gpus) {
+      spdlog::warn("ranks {} and {} share {}: their tensors go through host memory over MPI (NCCL needs a GPU "
+                   "per rank), so this layout is for testing, not speed", it->second, r.rank, key);
+    } else {
+      problems << "; ranks " << it->second << " and " << r.rank << " both use " << key;
+    }
   }
   if (!allow_cross_node_tp) {
     std::map<int, std::string> stage_host;

@@ -27,8 +27,11 @@ struct RankInfo {
   static RankInfo from_json(const std::string& text);
 };
 
-// Throws llmc::Error describing every mismatch or duplicate (mentioning the ranks involved).
-void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& parallel, bool allow_cross_node_tp);
+// Throws llmc::Error describing every mismatch or duplicate (mentioning the ranks involved). Ranks that share a
+// GPU are a duplicate only without `allow_shared_gpus` (NCCL refuses them; the engine's host-staged
+// communicator serves them, slowly, and the head logs a warning naming them).
+void check_rank_infos(const std::vector<RankInfo>& ranks, const ParallelConfig& parallel, bool allow_cross_node_tp,
+                      bool allow_shared_gpus = false);
 
 // A fixed-width table, one line per rank, for the head's log.
 std::string format_rank_table(const std::vector<RankInfo>& ranks);

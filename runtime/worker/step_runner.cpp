@@ -22,9 +22,12 @@ StepResult StepRunner::run(const StepPlan& plan) {
   result.step_id = plan.step_id;
   if (scheduled.empty()) return result;
   const ForwardBatch batch = states_.build_batch(scheduled);
+  // Every activation of the previous step is dead: the received hidden states and the model's tensors reuse
+  // the workspace.
+  backend_.reset_scratch();
   Tensor hidden_in;
   if (!shard_.first_stage()) {
-    hidden_in = backend_.empty(ScalarType::kF32, {batch.num_tokens(), model_.hidden_size()});
+    hidden_in = backend_.scratch(backend_.activation_type(), {batch.num_tokens(), model_.hidden_size()});
     pipeline_->recv(hidden_in, shard_.pp_rank - 1);
   }
   StageOutput out = model_.forward(batch, hidden_in, cache_);
@@ -37,29 +40,27 @@ StepResult StepRunner::run(const StepPlan& plan) {
   return sample(plan, scheduled, out.logits);
 }
 
-StepResult StepRunner::sample(const StepPlan& plan, const std::vector<ScheduledRequest>& scheduled,
-                              std::vector<float>& logits) {
+StepResult StepRunner::sample(const StepPlan& plan, const std::vector<ScheduledRequest>& scheduled, Tensor& logits) {
   StepResult result;
   result.step_id = plan.step_id;
-  const size_t rows = logits.empty() ? 0 : static_cast<size_t>(std::count_if(
-      scheduled.begin(), scheduled.end(), [](const ScheduledRequest& s) { return s.samples; }));
-  if (rows == 0) return result;
-  const size_t vocab = logits.size() / rows;
-  std::vector<SamplerInput> inputs;
+  std::vector<SampleRow> rows;
   std::vector<RequestId> ids;
   for (const ScheduledRequest& s : scheduled) {
     if (!s.samples) continue;
     const WorkerRequest& r = *s.request;
-    SamplerInput in;
-    in.logits = std::span<float>(logits.data() + inputs.size() * vocab, vocab);
-    in.prompt_ids = std::span<const int32_t>(r.tokens.data(), r.num_prompt_tokens);
-    in.output_ids = std::span<const int32_t>(r.tokens.data() + r.num_prompt_tokens,
-                                             r.tokens.size() - r.num_prompt_tokens);
-    in.params = &r.sampling;
-    inputs.push_back(in);
+    SampleRow row;
+    row.params = &r.sampling;
+    row.prompt_ids = std::span<const int32_t>(r.tokens.data(), r.num_prompt_tokens);
+    row.output_ids = std::span<const int32_t>(r.tokens.data() + r.num_prompt_tokens,
+                                              r.tokens.size() - r.num_prompt_tokens);
+    rows.push_back(row);
     ids.push_back(r.id);
   }
-  std::vector<SampleOutput> outs = sample_batch(inputs);
+  if (rows.empty()) return result;
+  LLMC_CHECK(logits.defined() && logits.dim(0) == static_cast<int64_t>(rows.size()))
+      << "the model returned " << (logits.defined() ? logits.dim(0) : 0) << " logit rows for " << rows.size()
+      << " sampling sequences";
+  std::vector<SampleOutput> outs = backend_.sample(logits, model_.vocab_size(), rows);
   for (size_t i = 0; i < outs.size(); ++i) {
     SampledToken t;
     t.id = ids[i];

@@ -26,7 +26,7 @@ class StepRunner {
   void restart_step_sequence() { states_.restart_step_sequence(); }
 
  private:
-  StepResult sample(const StepPlan& plan, const std::vector<ScheduledRequest>& scheduled, std::vector<float>& logits);
+  StepResult sample(const StepPlan& plan, const std::vector<ScheduledRequest>& scheduled, Tensor& logits);
 
   CausalLM& model_;
   KvCache& cache_;

@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "common/check.h"
+#include "engine/backend/cuda_backend.h"
 
 namespace llmc {
 
@@ -19,7 +23,15 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
     : max_model_len_(resolve_max_model_len(config, o.max_model_len)) {
   LLMC_CHECK(o.block_size > 0 && (o.block_size & (o.block_size - 1)) == 0 && o.block_size <= 1024)
       << "--block-size must be a power of two up to 1024, got " << o.block_size;
-  backend_ = make_cpu_backend(CpuBackendOptions{o.threads});
+  LLMC_CHECK(o.device == "cpu" || o.device == "cuda") << "--device must be cpu or cuda, got '" << o.device << "'";
+  if (o.device == "cuda") {
+    backend_ = make_cuda_backend(CudaBackendOptions{o.cuda_device, resolve_cuda_dtype(o.dtype, config.dtype)});
+  } else {
+    backend_ = make_cpu_backend(CpuBackendOptions{o.threads});
+  }
+  tp.bind_stream(backend_->native_stream());
+  if (pipeline != nullptr) pipeline->bind_stream(backend_->native_stream());
+  const auto load_start = std::chrono::steady_clock::now();
   std::unique_ptr<WeightSource> weights;
   if (o.load_format == "dummy") {
     weights = make_dummy_weights();
@@ -29,15 +41,94 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
     weights = open_checkpoint_weights(o.model_dir);
   }
   model_ = load_causal_lm(config, *weights, shard, *backend_, tp, max_model_len_);
+  backend_->synchronize();
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  spdlog::info("{} (tp {}/{}, stage {}/{}): loaded layers [{}, {}), {:.1f} MiB of {} weights in {:.1f} s ({:.2f} GB/s)",
+               backend_->name(), shard.tp_rank, shard.tp_size, shard.pp_rank, shard.pp_size, shard.layer_begin,
+               shard.layer_end, static_cast<double>(model_->weight_bytes()) / (1 << 20),
+               scalar_name(backend_->activation_type()), load_s,
+               static_cast<double>(model_->weight_bytes()) / 1e9 / std::max(load_s, 1e-9));
   const KvCacheShape shape = model_->kv_cache_shape(o.block_size);
-  const int64_t blocks = o.num_kv_blocks > 0 ? o.num_kv_blocks : KvCache::blocks_for_bytes(shape, o.kv_cache_bytes);
-  LLMC_CHECK(blocks > 0) << "--kv-cache-memory " << o.kv_cache_bytes << " bytes holds no KV block of "
-                         << shape.bytes_per_block() << " bytes";
+  int64_t blocks = o.num_kv_blocks;
+  if (blocks <= 0 && o.device == "cuda") {
+    blocks = plan_device_memory(o, shape, shard);
+  } else if (blocks <= 0) {
+    blocks = KvCache::blocks_for_bytes(shape, o.kv_cache_bytes);
+    LLMC_CHECK(blocks > 0) << "--kv-cache-memory " << o.kv_cache_bytes << " bytes holds no KV block of "
+                           << shape.bytes_per_block() << " bytes";
+  }
   cache_ = std::make_unique<KvCache>(*backend_, shape, blocks);
-  spdlog::info("loaded {} layers [{}, {}) on tp rank {}/{}: {:.1f} MiB of weights, {} KV blocks of {} tokens",
-               shard.num_local_layers(), shard.layer_begin, shard.layer_end, shard.tp_rank, shard.tp_size,
-               static_cast<double>(model_->weight_bytes()) / (1 << 20), blocks, o.block_size);
+  spdlog::info("{}: KV cache of {} blocks of {} tokens ({:.1f} MiB, {})", backend_->name(), blocks, o.block_size,
+               static_cast<double>(blocks * shape.bytes_per_block()) / (1 << 20), scalar_name(shape.type));
   runner_ = std::make_unique<StepRunner>(*model_, *cache_, *backend_, shard, pipeline, samples);
+}
+
+ScalarType resolve_cuda_dtype(const std::string& dtype, const std::string& checkpoint_dtype) {
+  if (dtype == "bfloat16" || dtype == "bf16") return ScalarType::kBF16;
+  if (dtype == "float16" || dtype == "half" || dtype == "fp16") return ScalarType::kF16;
+  if (dtype == "float32" || dtype == "float") return ScalarType::kF32;
+  LLMC_CHECK(dtype == "auto") << "--dtype must be auto, bfloat16, float16 or float32, got '" << dtype << "'";
+  return checkpoint_dtype == "float16" ? ScalarType::kF16 : ScalarType::kBF16;
+}
+
+int64_t Worker::plan_device_memory(const WorkerOptions& o, const KvCacheShape& shape, const ShardSpec& shard) {
+  LLMC_CHECK(o.gpu_memory_utilization > 0.0 && o.gpu_memory_utilization <= 1.0)
+      << "--gpu-memory-utilization must be in (0, 1], got " << o.gpu_memory_utilization;
+  // The largest step the scheduler can plan: max_num_batched_tokens tokens over as many sequences as it
+  // allows, every one asking for logits, each in its own KV blocks of a throwaway cache.
+  const int64_t tokens = std::max<int64_t>(1, o.max_num_batched_tokens);
+  const int64_t seqs = std::clamp<int64_t>(o.max_num_seqs, 1, tokens);
+  ForwardBatchBuilder builder(o.block_size);
+  int64_t next_block = 0;
+  std::vector<int32_t> ids(static_cast<size_t>(tokens / seqs + 1), 0);
+  for (int64_t s = 0; s < seqs; ++s) {
+    const int64_t len = tokens / seqs + (s < tokens % seqs ? 1 : 0);
+    std::vector<int32_t> table;
+    for (int64_t b = 0; b * o.block_size < len; ++b) table.push_back(static_cast<int32_t>(next_block++));
+    builder.add_sequence(ids.data(), len, 0, table, true);
+  }
+  const ForwardBatch batch = builder.finish();
+  {
+    KvCache probe(*backend_, shape, next_block);
+    backend_->reset_scratch();
+    Tensor hidden;
+    if (!shard.first_stage()) hidden = backend_->zeros(backend_->activation_type(), {tokens, model_->hidden_size()});
+    StageOutput out = model_->forward(batch, hidden, probe);
+    if (shard.last_stage()) {
+      // Sampling's workspace comes from the same scratch: sample every row (greedy) so the peak counts it.
+      SamplingParams greedy;
+      greedy.temperature = 0.0f;
+      std::vector<SampleRow> rows(static_cast<size_t>(out.logits.dim(0)), SampleRow{&greedy, {}, {}});
+      backend_->sample(out.logits, model_->vocab_size(), rows);
+    }
+    backend_->synchronize();
+  }
+  const int64_t workspace = backend_->scratch_peak_bytes();
+  backend_->reserve_scratch(workspace);
+  const DeviceMemory mem = backend_->memory();
+  int64_t budget = 0;
+  if (o.kv_cache_bytes_given) {
+    budget = o.kv_cache_bytes;
+  } else {
+    // This rank's share of the GPU, less what it already holds (weights, workspace, the CUDA context, which
+    // the used total includes when it is alone on the GPU), never more than is free now.
+    const int64_t share = static_cast<int64_t>(static_cast<double>(mem.total_bytes) * o.gpu_memory_utilization /
+                                               std::max(1, o.ranks_per_gpu));
+    const int64_t used = o.ranks_per_gpu == 1 ? mem.total_bytes - mem.free_bytes
+                                              : model_->weight_bytes() + workspace + (int64_t{512} << 20);
+    budget = std::min(share - used, mem.free_bytes - (int64_t{256} << 20));
+  }
+  const int64_t blocks = KvCache::blocks_for_bytes(shape, std::max<int64_t>(budget, 0));
+  LLMC_CHECK(blocks > 0) << backend_->name() << ": no memory left for the KV cache (" << (mem.free_bytes >> 20)
+                         << " MiB free of " << (mem.total_bytes >> 20) << " MiB after " << (model_->weight_bytes() >> 20)
+                         << " MiB of weights and a " << (workspace >> 20) << " MiB activation workspace for "
+                         << tokens << " batched tokens): raise --gpu-memory-utilization, lower "
+                         << "--max-num-batched-tokens or --max-num-seqs, or spread the model over more GPUs (--tp, --pp)";
+  spdlog::info("{}: memory plan: {:.0f} MiB of weights, {:.0f} MiB activation workspace ({} tokens, {} sequences), "
+               "{:.0f} MiB for the KV cache; {:.0f} of {:.0f} MiB free before it",
+               backend_->name(), model_->weight_bytes() / 1048576.0, workspace / 1048576.0, tokens, seqs,
+               blocks * shape.bytes_per_block() / 1048576.0, mem.free_bytes / 1048576.0, mem.total_bytes / 1048576.0);
+  return blocks;
 }
 
 void Worker::warm_up() {

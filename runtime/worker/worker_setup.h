@@ -23,7 +23,19 @@ struct WorkerOptions {
   int64_t num_kv_blocks = 0;                  // > 0 overrides the budget (tests that force preemption)
   int64_t max_model_len = 0;                  // 0: the model's max_position_embeddings
   int threads = 0;                            // CPU compute threads; 0: all cores
+  std::string device = "cpu";                 // "cpu" or "cuda" (resolved from --device auto by the launcher)
+  int cuda_device = 0;                        // this rank's GPU
+  std::string dtype = "auto";                 // auto | bfloat16 | float16 | float32 (CUDA activations)
+  double gpu_memory_utilization = 0.9;        // share of the GPU's memory this run may use (all its ranks)
+  int ranks_per_gpu = 1;                      // ranks sharing this GPU split that share
+  bool kv_cache_bytes_given = false;          // --kv-cache-memory given: it sizes the cache on the GPU too
+  int64_t max_num_batched_tokens = 2048;      // the profiling forward's size
+  int64_t max_num_seqs = 256;
 };
+
+// The CUDA activation type --dtype asks for on a checkpoint stored as `checkpoint_dtype` (config.json's
+// "bfloat16", "float16" or "float32"): auto keeps bf16/fp16 and serves float32 checkpoints as bf16.
+ScalarType resolve_cuda_dtype(const std::string& dtype, const std::string& checkpoint_dtype);
 
 class Worker {
  public:
@@ -38,10 +50,15 @@ class Worker {
   // point of startup, so a broken link or kernel shows before any user request. KV block 0 is written; it is
   // overwritten before any request reads it. Throws what the step throws.
   void warm_up();
+  const Backend& backend() const { return *backend_; }
   // The runner, handed to whoever drives this rank (the in-process executor or the worker loop).
   std::unique_ptr<StepRunner> take_runner() { return std::move(runner_); }
 
  private:
+  // GPU memory plan: after the weights, one forward at the largest batch measures the activation workspace,
+  // which is then fixed; what the memory share leaves is the KV cache's. Returns the cache's block count.
+  int64_t plan_device_memory(const WorkerOptions& o, const KvCacheShape& shape, const ShardSpec& shard);
+
   int64_t max_model_len_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<CausalLM> model_;

@@ -74,12 +74,16 @@ class NcclCommunicator final : public Communicator {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  // Operations go on the backend's compute stream, ordered after the kernels that produced their input. Each
+  // still waits for its completion with a deadline (a peer that is gone is an error, never a hang); a watchdog
+  // thread that lets them run without that wait is the speed work's.
+  void bind_stream(void* stream) override { bound_stream_ = static_cast<cudaStream_t>(stream); }
 
   void all_reduce_sum(Tensor& t) override {
     expect_cuda(t, "all_reduce_sum");
     run("ncclAllReduce", [&] {
       return ncclAllReduce(t.raw(), t.raw(), static_cast<size_t>(t.numel()), nccl_type(t.type()), ncclSum, comm_,
-                           stream_);
+                           op_stream());
     });
   }
 
@@ -89,7 +93,7 @@ class NcclCommunicator final : public Communicator {
     LLMC_CHECK(out.numel() == in.numel() * size_ && out.type() == in.type())
         << "all_gather: " << in.describe() << " into " << out.describe() << " across " << size_ << " ranks";
     run("ncclAllGather", [&] {
-      return ncclAllGather(in.raw(), out.raw(), static_cast<size_t>(in.numel()), nccl_type(in.type()), comm_, stream_);
+      return ncclAllGather(in.raw(), out.raw(), static_cast<size_t>(in.numel()), nccl_type(in.type()), comm_, op_stream());
     });
   }
 
@@ -97,7 +101,7 @@ class NcclCommunicator final : public Communicator {
     expect_cuda(t, "send");
     expect_peer(peer, "send to");
     run("ncclSend", [&] {
-      return ncclSend(t.raw(), static_cast<size_t>(t.numel()), nccl_type(t.type()), peer, comm_, stream_);
+      return ncclSend(t.raw(), static_cast<size_t>(t.numel()), nccl_type(t.type()), peer, comm_, op_stream());
     });
   }
 
@@ -105,11 +109,13 @@ class NcclCommunicator final : public Communicator {
     expect_cuda(t, "recv");
     expect_peer(peer, "recv from");
     run("ncclRecv", [&] {
-      return ncclRecv(t.raw(), static_cast<size_t>(t.numel()), nccl_type(t.type()), peer, comm_, stream_);
+      return ncclRecv(t.raw(), static_cast<size_t>(t.numel()), nccl_type(t.type()), peer, comm_, op_stream());
     });
   }
 
  private:
+  cudaStream_t op_stream() const { return bound_stream_ != nullptr ? bound_stream_ : stream_; }
+
   // Group rank 0 makes the id; it reaches the others through the MPI group (as f32 bit patterns: the MPI
   // communicator moves f32 tensors, and the bytes go through unchanged).
   ncclUniqueId exchange_unique_id(Communicator& bootstrap) {
@@ -159,7 +165,7 @@ class NcclCommunicator final : public Communicator {
 
   void wait_stream(const char* what, Clock::time_point deadline) {
     for (;;) {
-      const cudaError_t e = cudaStreamQuery(stream_);
+      const cudaError_t e = cudaStreamQuery(op_stream());
       if (e == cudaSuccess) return;
       if (e != cudaErrorNotReady) fail(what, cudaGetErrorString(e));
       ncclResult_t state = ncclSuccess;
@@ -193,6 +199,7 @@ class NcclCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
   cudaStream_t stream_ = nullptr;
+  cudaStream_t bound_stream_ = nullptr;
   ncclComm_t comm_ = nullptr;
   bool failed_ = false;
 };

@@ -1,5 +1,6 @@
 // nccl_communicator.h in a build without the CUDA toolkit or NCCL: everything that needs a GPU says so.
 #include "common/check.h"
+#include "runtime/comm/nccl/host_staged_communicator.h"
 #include "runtime/comm/nccl/nccl_communicator.h"
 
 namespace llmc {
@@ -15,6 +16,8 @@ namespace {
 std::unique_ptr<Communicator> make_nccl_communicator(Communicator&, const NcclOptions&) {
   not_built("the NCCL communicator");
 }
+// Without CUDA there are no device tensors to stage: the host communicator serves as it is.
+std::unique_ptr<Communicator> make_host_staged_communicator(std::unique_ptr<Communicator> host) { return host; }
 bool nccl_built() { return false; }
 int cuda_device_count() { return 0; }
 std::string cuda_device_name(int) { not_built("cuda_device_name"); }

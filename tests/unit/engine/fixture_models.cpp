@@ -24,10 +24,11 @@ const std::vector<std::string>& fixture_model_names() {
   return names;
 }
 
-std::unique_ptr<LoadedModel> load_model(const std::string& name, int64_t block_size, int64_t num_blocks) {
+std::unique_ptr<LoadedModel> load_model(const std::string& name, int64_t block_size, int64_t num_blocks,
+                                        std::unique_ptr<Backend> backend) {
   auto m = std::make_unique<LoadedModel>();
   m->config = ModelConfig::from_file(model_dir(name) / "config.json");
-  m->backend = make_cpu_backend();
+  m->backend = backend ? std::move(backend) : make_cpu_backend();
   auto weights = open_checkpoint_weights(model_dir(name));
   m->model = load_causal_lm(m->config, *weights, single_process_shard(m->config), *m->backend, m->tp, 1024);
   m->cache = std::make_unique<KvCache>(*m->backend, m->model->kv_cache_shape(block_size), num_blocks);
@@ -49,10 +50,12 @@ std::vector<std::vector<float>> run_chunk(LoadedModel& m, const std::vector<int3
     batch.logits_indices.clear();
     for (size_t i = 0; i < tokens.size(); ++i) batch.logits_indices.push_back(static_cast<int32_t>(i));
   }
+  m.backend->reset_scratch();
   StageOutput out = m.model->forward(batch, Tensor(), *m.cache);
+  const std::vector<float> logits = host_logits(*m.backend, out, m.config.vocab_size);
   const size_t V = static_cast<size_t>(m.config.vocab_size);
   std::vector<std::vector<float>> rows(batch.logits_indices.size());
-  for (size_t i = 0; i < rows.size(); ++i) rows[i].assign(out.logits.begin() + i * V, out.logits.begin() + (i + 1) * V);
+  for (size_t i = 0; i < rows.size(); ++i) rows[i].assign(logits.begin() + i * V, logits.begin() + (i + 1) * V);
   return rows;
 }
 

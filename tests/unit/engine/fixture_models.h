@@ -19,7 +19,7 @@ std::filesystem::path model_dir(const std::string& name);
 nlohmann::json load_reference(const std::string& name);
 const std::vector<std::string>& fixture_model_names();
 
-// A whole model on the CPU backend with its own KV cache.
+// A whole model with its own KV cache, on the given backend (the CPU backend when none is given).
 struct LoadedModel {
   ModelConfig config;
   std::unique_ptr<Backend> backend;
@@ -27,7 +27,8 @@ struct LoadedModel {
   std::unique_ptr<CausalLM> model;
   std::unique_ptr<KvCache> cache;
 };
-std::unique_ptr<LoadedModel> load_model(const std::string& name, int64_t block_size = 16, int64_t num_blocks = 256);
+std::unique_ptr<LoadedModel> load_model(const std::string& name, int64_t block_size = 16, int64_t num_blocks = 256,
+                                        std::unique_ptr<Backend> backend = nullptr);
 
 // One sequence's blocks: block i of the sequence is block `first_block + i` of the cache.
 std::vector<int32_t> contiguous_blocks(int64_t first_block, int64_t count);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The CUDA backend on a GPU machine, in one call: unpack nothing, build nothing; run the gpu-labelled tests, then
+# the benchmarks beside HF transformers on the same GPU, then serve an 8B-shaped model to 256 concurrent streams.
+# Prints a short table last; full logs go to $OUT (the device tool's folder) or ./gpu-logs.
+# From the repository root, with the bundle made by bench/gpu/make_bundle.sh:
+#   source .gpu/env.sh; bash bench/gpu/cuda_checks.sh [tests|bench|serve|all]...
+set -uo pipefail
+what=${*:-all}
+out=${OUT:-gpu-logs}
+mkdir -p "$out"
+export LLMC_TEST_DATA=$PWD/tests/data
+export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+results=()
+record() { results+=("$(printf '%-58s %s' "$1" "$2")"); }
+want() { [[ " $what " == *" $1 "* || " $what " == *" all "* ]]; }
+gtest() {  # gtest NAME: a bundled gtest binary; the summary line goes to the table
+  local name=$1
+  command -v "$name" >/dev/null || { record "$name" "not in the bundle"; return; }
+  timeout 500 "$name" >"$out/$name.log" 2>&1
+  local rc=$?
+  local summary
+  summary=$(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$out/$name.log" | tr '\n' ' ')
+  record "$name" "$([ $rc -eq 0 ] && echo pass || echo "FAIL ($rc)") $summary"
+  grep -E '^\[  FAILED  \]' "$out/$name.log" | head -20
+}
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+if want tests; then
+  gtest cuda_kernels_test
+  gtest cuda_sampling_test
+  gtest cuda_model_test
+  grep -E 'logit error|not compared' "$out/cuda_model_test.log" | head -40
+  timeout 580 bash tests/gpu/generate_gpu.sh mpirun "$(command -v llm-cluster)" tests/data >"$out/generate.log" 2>&1
+  rc=$?
+  grep -E '^(ok|FAIL)' "$out/generate.log" | tail -40
+  record "generate_gpu.sh (fixtures x layouts x batches)" "$([ $rc -eq 0 ] && echo pass || echo "FAIL ($rc)")"
+fi
+if want bench; then
+  timeout 400 bench_cuda_engine --model bench/configs/llama-3.1-8b.json --dummy --batch 1,8,64,256 >"$out/bench.log" 2>&1
+  record "bench_cuda_engine 8B dummy" "exit $?"
+  timeout 400 python3 bench/gpu/hf_baseline.py bench/configs/llama-3.1-8b.json --batch 1,8,64,256 >"$out/hf.log" 2>&1
+  record "HF transformers baseline 8B" "exit $?"
+fi
+if want serve; then
+  model=/tmp/llama-8b-dummy
+  mkdir -p "$model"
+  cp bench/configs/llama-3.1-8b.json "$model/config.json"
+  cp tests/data/tokenizers/llama3/tokenizer_config.json "$model/"
+  python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
+    tests/data/tokenizers/llama3/tokenizer.json.xz "$model/tokenizer.json"
+  llm-cluster serve "$model" --load-format dummy --port 8123 --max-model-len 4096 >"$out/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 300); do grep -q "listening on" "$out/serve.log" && break; sleep 1; done
+  timeout 300 python3 bench/gpu/stream_load.py 8123 "$model" --requests 256 --max-tokens 128 >"$out/load.log" 2>&1
+  rc=$?
+  record "serve 8B dummy: 256 concurrent streams" "$([ $rc -eq 0 ] && echo pass || echo "FAIL ($rc)")"
+  kill -USR1 $server; wait $server
+  grep -E 'memory plan|KV cache of|loaded layers' "$out/serve.log" | head -5
+  cat "$out/load.log"
+fi
+echo
+[ -f "$out/bench.log" ] && cat "$out/bench.log"
+[ -f "$out/hf.log" ] && cat "$out/hf.log"
+echo
+echo "check                                                      result"
+printf '%s\n' "${results[@]}"
