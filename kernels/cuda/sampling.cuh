@@ -10,9 +10,10 @@
 // Agreement with the CPU sampler: greedy tokens, penalties, weights (the same clamped polynomial exp, no FMA
 // contraction) and the draw order are the CPU's, so the same (seed, step) picks the same token except when u
 // falls within ~1e-12 of a CDF boundary (sums are taken in another order here; masses inside top_k/top_p are
-// 2^-44 fixed point). Logprobs agree to ~1e-6. One documented difference: with top_p < 1 and no top_k, the
-// CPU walks its kept set in an order left by its quickselect; here the walk is in rank order (most likely
-// first, as the CPU's top_k path walks), so the distribution is the same but a given u may pick another token.
+// 2^-44 fixed point). Logprobs agree to ~1e-6. One documented difference: with top_p < 1 and no active top_k
+// (top_k <= 0, or top_k >= vocab, which disables it), with or without min_p, the CPU walks its kept set in an
+// order left by its quickselect; here the walk is in rank order (most likely first, as the CPU's top_k path
+// walks), so the kept set and distribution are the same but a given u may pick another token.
 // min_p's log is taken in double and rounded, where the CPU calls logf (they can differ by 1 ulp).
 #pragma once
 
