@@ -62,6 +62,6 @@ start "$one_b" --load-format dummy --max-model-len 1024 --kv-cache-memory 1
 bench 1b-c1 "$one_b" --dataset-name random --random-input-len 128 --random-output-len 32 --num-prompts 4 \
   --max-concurrency 1
 bench 1b-c4 "$one_b" --dataset-name random --random-input-len 128 --random-output-len 32 --num-prompts 8 \
-  --max-concurrency 4
+  --max-concurrency 4 --seed 200
 stop
 echo "results in $out"
