@@ -54,6 +54,13 @@ if want serve; then
   timeout 300 python3 bench/gpu/stream_load.py 8123 "$model" --requests 256 --max-tokens 128 >"$out/load.log" 2>&1
   rc=$?
   record "serve 8B dummy: 256 concurrent streams" "$([ $rc -eq 0 ] && echo pass || echo "FAIL ($rc)")"
+  if command -v llm-bench >/dev/null; then
+    timeout 240 llm-bench --base-url http://127.0.0.1:8123 --model "$model" --dataset-name random \
+      --random-input-len 1024 --random-output-len 128 --num-prompts 512 --max-concurrency 256 --ignore-eos \
+      --save-result --result-dir "$out" --result-filename serve_8b.json >"$out/llm-bench.log" 2>&1
+    record "llm-bench 8B dummy, 512 prompts 1024/128, concurrency 256" "exit $?"
+    tail -30 "$out/llm-bench.log"
+  fi
   kill -USR1 $server; wait $server
   grep -E 'memory plan|KV cache of|loaded layers' "$out/serve.log" | head -5
   cat "$out/load.log"

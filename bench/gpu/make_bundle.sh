@@ -8,5 +8,5 @@ bins=("$build/llm-cluster" "$build/bench/gpu/bench_cuda_engine")
 for t in cuda_kernels_test cuda_sampling_test cuda_model_test nccl_communicator_test; do
   [ -x "$build/tests/gpu/$t" ] && bins+=("$build/tests/gpu/$t")
 done
-[ -x "$build/bench/llm_bench/llm-bench" ] && bins+=("$build/bench/llm_bench/llm-bench")
+[ -x "$build/llm-bench" ] && bins+=("$build/llm-bench")
 bash ../shared/tools/gpu-bundle.sh .gpu "${bins[@]}"

@@ -18,7 +18,7 @@
 #include "engine/core/model_config.h"
 #include "runtime/cluster/cluster_bootstrap.h"
 #include "runtime/comm/control/control_plane.h"
-#include "runtime/head/executor.h"
+#include "runtime/comm/executor.h"
 #include "runtime/worker/worker_setup.h"
 
 namespace llmc {

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "runtime/comm/control/control_plane.h"
-#include "runtime/head/executor.h"
+#include "runtime/comm/executor.h"
 
 namespace llmc {
 

@@ -1,5 +1,6 @@
-// How the engine loop reaches the workers. The lead implements it (an in-process worker first, later the
-// ZeroMQ/MPI control plane); tests use fakes.
+// How the head's engine loop reaches the workers: the in-process worker (runtime/worker) and the ZeroMQ
+// control plane (runtime/cluster) implement it; tests use fakes. It lives in runtime/comm beside the plan and
+// result types it carries, so neither side includes the other's headers.
 //
 // Plans are submitted in step order and results collected in the same order; at most
 // SchedulerConfig::max_plans_in_flight plans are outstanding, so the head can plan step k+1 while step k runs.

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "runtime/head/engine_config.h"
-#include "runtime/head/executor.h"
+#include "runtime/comm/executor.h"
 #include "runtime/head/generation_request.h"
 #include "runtime/head/metrics.h"
 #include "runtime/head/output_processor.h"

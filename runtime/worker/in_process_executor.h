@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/head/executor.h"
+#include "runtime/comm/executor.h"
 #include "runtime/worker/step_runner.h"
 
 namespace llmc {

@@ -67,5 +67,12 @@ expect_failure late-prompt-too-long "late_too_long.jsonl line 41" "$bin" generat
 expect_failure cache-smaller-than-model-len "pass --max-model-len 128 or less" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --num-kv-blocks 8 --max-model-len 2048
 
 expect_failure bad-block-size "--block-size" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --block-size 12
+expect_failure bad-device "--device must be auto, cuda or cpu, got 'tpu'" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --device tpu
+expect_failure bad-dtype "--dtype must be auto, bfloat16, float16 or float32, got 'int4'" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --dtype int4
+expect_failure bad-gpu-memory-utilization "--gpu-memory-utilization must be in (0, 1], got 1.5" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --gpu-memory-utilization 1.5
+# Asking for the GPU where there is none (CI) is one line naming the cause, not a crash.
+if ! nvidia-smi -L >/dev/null 2>&1; then
+  expect_failure cuda-without-gpu "--device cuda: " "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --device cuda
+fi
 expect_failure unknown-option "unrecognised option '--frobnicate'" "$bin" generate "$data/models/llama" --input "$tmp/ok.jsonl" --frobnicate
 finish
