@@ -7,7 +7,8 @@
 
 namespace llmc::bench {
 
-std::vector<double> arrival_times(int64_t num_requests, double request_rate, double burstiness, uint64_t seed) {
+std::vector<double> arrival_times(int64_t num_requests, double request_rate, double burstiness,
+                                  uint64_t seed) {
   LLMC_CHECK(num_requests > 0) << "no requests to schedule";
   LLMC_CHECK(request_rate > 0.0) << "--request-rate must be positive (or inf), got " << request_rate;
   LLMC_CHECK(burstiness > 0.0) << "--burstiness must be positive, got " << burstiness;

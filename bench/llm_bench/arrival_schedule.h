@@ -10,6 +10,7 @@
 namespace llmc::bench {
 
 // Offsets in seconds from the start of the run, non-decreasing; one per request.
-std::vector<double> arrival_times(int64_t num_requests, double request_rate, double burstiness, uint64_t seed);
+std::vector<double> arrival_times(int64_t num_requests, double request_rate, double burstiness,
+                                  uint64_t seed);
 
 }  // namespace llmc::bench

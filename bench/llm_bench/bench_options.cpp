@@ -62,6 +62,7 @@ struct RawOptions {
 };
 
 po::options_description describe_options(BenchOptions& o, RawOptions& r) {
+  // clang-format off
   po::options_description where("Server");
   where.add_options()
       ("backend", po::value(&o.backend)->default_value(o.backend), "openai (completions) or openai-chat")
@@ -125,6 +126,7 @@ po::options_description describe_options(BenchOptions& o, RawOptions& r) {
       ("help,h", "show this help")
       ("version", "print the version");
   po::options_description all("llm-bench: benchmark an OpenAI-compatible server (as `vllm bench serve`)");
+  // clang-format on
   all.add(where).add(workload).add(traffic).add(output);
   return all;
 }
@@ -137,7 +139,8 @@ void finish_options(BenchOptions& o, const RawOptions& r, const po::variables_ma
   if (o.dataset_name == "prefix_repetition") o.dataset_name = "prefix";
   LLMC_CHECK(o.dataset_name == "random" || o.dataset_name == "sharegpt" || o.dataset_name == "prefix")
       << "--dataset-name must be random, sharegpt or prefix, got '" << o.dataset_name << "'";
-  LLMC_CHECK(o.dataset_name != "sharegpt" || !o.dataset_path.empty()) << "--dataset-name sharegpt needs --dataset-path";
+  LLMC_CHECK(o.dataset_name != "sharegpt" || !o.dataset_path.empty())
+      << "--dataset-name sharegpt needs --dataset-path";
   LLMC_CHECK(o.dataset_name == "sharegpt" || o.dataset_path.empty())
       << "--dataset-path is only for --dataset-name sharegpt";
   if (r.input_len >= 0) o.random_input_len = r.input_len;

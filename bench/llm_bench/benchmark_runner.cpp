@@ -39,8 +39,8 @@ struct Completions {
   std::vector<bool> timed_out;
 };
 
-void start_request(HttpStreamClient& client, const RunConfig& config, const SampleRequest& request, size_t index,
-                   double arrival, Completions& shared) {
+void start_request(HttpStreamClient& client, const RunConfig& config, const SampleRequest& request,
+                   size_t index, double arrival, Completions& shared) {
   struct State {
     StreamRecorder recorder;
     SseSplitter splitter;
@@ -55,7 +55,8 @@ void start_request(HttpStreamClient& client, const RunConfig& config, const Samp
   cb.on_done = [state, index, arrival, start, &shared, &client](const HttpOutcome& outcome) {
     if (outcome.error.empty()) {
       // A last message without its blank line still counts.
-      for (const std::string& message : state->splitter.feed("\n\n")) state->recorder.on_message(message, client.now());
+      for (const std::string& message : state->splitter.feed("\n\n"))
+        state->recorder.on_message(message, client.now());
     } else {
       state->recorder.fail(outcome.error, outcome.status);
     }
@@ -68,13 +69,15 @@ void start_request(HttpStreamClient& client, const RunConfig& config, const Samp
     shared.finished.push_back(index);
     shared.cv.notify_one();
   };
-  client.request("POST", config.target, request_body(config, request).dump(-1, ' ', false,
-                 nlohmann::json::error_handler_t::replace), config.headers, std::move(cb));
+  client.request("POST", config.target,
+                 request_body(config, request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                 config.headers, std::move(cb));
 }
 
 }  // namespace
 
-RunResult run_benchmark(HttpStreamClient& client, const RunConfig& config, std::span<const SampleRequest> requests) {
+RunResult run_benchmark(HttpStreamClient& client, const RunConfig& config,
+                        std::span<const SampleRequest> requests) {
   const size_t n = requests.size();
   const std::vector<double> arrivals =
       arrival_times(static_cast<int64_t>(n), config.request_rate, config.burstiness, config.seed);

@@ -5,12 +5,11 @@
 // flight are cancelled and the rest are recorded as not sent, and `stopped` says why.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/llm_bench/dataset.h"
 #include "bench/llm_bench/http_stream_client.h"
@@ -42,6 +41,7 @@ struct RunResult {
 // The JSON body of one request (streaming, with usage), as vLLM's request functions build it.
 nlohmann::json request_body(const RunConfig& config, const SampleRequest& request);
 
-RunResult run_benchmark(HttpStreamClient& client, const RunConfig& config, std::span<const SampleRequest> requests);
+RunResult run_benchmark(HttpStreamClient& client, const RunConfig& config,
+                        std::span<const SampleRequest> requests);
 
 }  // namespace llmc::bench

@@ -20,8 +20,9 @@ int64_t num_special_tokens_added(const Tokenizer& tokenizer) {
 std::string exact_length_text(const Tokenizer& tokenizer, std::vector<int32_t> ids, size_t target,
                               const std::vector<int32_t>& ordinary, std::mt19937_64& rng) {
   std::uniform_int_distribution<size_t> pick(0, ordinary.size() - 1);
-  // Decoding and re-encoding can merge or split tokens at their joins ("calls" + "here" -> "call" "sh" "ere"),
-  // so the count is fixed up on the re-encoded ids; a few rounds always sufficed on the tokenizers we test.
+  // Decoding and re-encoding can merge or split tokens at their joins ("calls" + "here" -> "call" "sh"
+  // "ere"), so the count is fixed up on the re-encoded ids; a few rounds always sufficed on the tokenizers we
+  // test.
   constexpr int kMaxRounds = 64;
   for (int round = 0; round < kMaxRounds; ++round) {
     if (ids.size() > target) ids.resize(target);

@@ -1,6 +1,7 @@
 // Benchmark workloads: what each request sends and how many tokens it asks for.
 //  - random: prompts of sampled lengths made of the model's own tokens, token-exact through its tokenizer;
-//  - sharegpt: the first human turn of each ShareGPT conversation, asking for as many tokens as the answer had;
+//  - sharegpt: the first human turn of each ShareGPT conversation, asking for as many tokens as the answer
+//  had;
 //  - prefix: groups of prompts that share a long token-exact prefix (vLLM's prefix_repetition), which prefix
 //    caching serves from cache.
 // Every generator is deterministic for a given seed.
@@ -56,8 +57,8 @@ std::vector<SampleRequest> prefix_dataset(const Tokenizer& tokenizer, const Pref
 std::vector<int32_t> ordinary_token_ids(const Tokenizer& tokenizer);
 // How many tokens encode(text, add_special_tokens=true) adds around any text (BOS for Llama).
 int64_t num_special_tokens_added(const Tokenizer& tokenizer);
-// A text that encodes (without special tokens) to exactly `target` ids, starting from `ids`: decode, re-encode,
-// cut or pad with random ordinary ids, until the count holds. Throws when it cannot converge.
+// A text that encodes (without special tokens) to exactly `target` ids, starting from `ids`: decode,
+// re-encode, cut or pad with random ordinary ids, until the count holds. Throws when it cannot converge.
 std::string exact_length_text(const Tokenizer& tokenizer, std::vector<int32_t> ids, size_t target,
                               const std::vector<int32_t>& ordinary, std::mt19937_64& rng);
 

@@ -86,9 +86,11 @@ std::string error_message(const std::string& body) {
     const size_t q1 = body.find('"', body.find(':', m) + 1);
     size_t q2 = q1 == std::string::npos ? q1 : q1 + 1;
     while (q2 != std::string::npos && q2 < body.size() && body[q2] != '"') q2 += body[q2] == '\\' ? 2 : 1;
-    if (q1 != std::string::npos && q2 != std::string::npos && q2 <= body.size()) text = body.substr(q1 + 1, q2 - q1 - 1);
+    if (q1 != std::string::npos && q2 != std::string::npos && q2 <= body.size())
+      text = body.substr(q1 + 1, q2 - q1 - 1);
   }
-  for (char& c : text) if (c == '\n' || c == '\r') c = ' ';
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
   return text.substr(0, 300);
 }
 
@@ -183,7 +185,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
     }
     if (status == 200) return finish({"", status, false});
     std::string reason = std::string(parser->get().reason());
-    finish({"HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason) + ": " + error_message(error_body),
+    finish({"HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason) + ": " +
+                error_message(error_body),
             status, false});
   }
 
@@ -221,14 +224,16 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   }
 };
 
-HttpStreamClient::HttpStreamClient(const std::string& host, uint16_t port, std::chrono::duration<double> timeout,
+HttpStreamClient::HttpStreamClient(const std::string& host, uint16_t port,
+                                   std::chrono::duration<double> timeout,
                                    std::chrono::steady_clock::time_point epoch)
     : impl_(std::make_unique<Impl>()) {
   LLMC_CHECK(timeout.count() > 0) << "--timeout must be positive, got " << timeout.count();
   impl_->timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
   impl_->timeout_s = timeout.count();
   impl_->epoch = epoch;
-  impl_->host_header = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  impl_->host_header =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   tcp::resolver resolver(impl_->ioc);
   error_code ec;
   impl_->endpoints = resolver.resolve(host, std::to_string(port), ec);

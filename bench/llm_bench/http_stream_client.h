@@ -17,8 +17,8 @@ namespace llmc::bench {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpOutcome {
-  std::string error;     // empty: a complete 200 response
-  int status = 0;        // HTTP status, 0 when none arrived
+  std::string error;       // empty: a complete 200 response
+  int status = 0;          // HTTP status, 0 when none arrived
   bool timed_out = false;  // the server did not answer within the timeout
 };
 
@@ -47,11 +47,13 @@ class HttpStreamClient {
   HttpStreamClient& operator=(const HttpStreamClient&) = delete;
 
   // Starts a request and returns at once; callbacks run on the I/O thread. Safe from any thread.
-  void request(std::string method, std::string target, std::string body, Headers headers, StreamCallbacks callbacks);
+  void request(std::string method, std::string target, std::string body, Headers headers,
+               StreamCallbacks callbacks);
   // Ends every request in flight (their on_done reports `reason`) and refuses new ones the same way.
   void cancel_all(std::string reason);
   // Blocking request for small answers (GET /v1/models): returns status and body.
-  std::pair<int, std::string> fetch(std::string method, std::string target, std::string body, Headers headers);
+  std::pair<int, std::string> fetch(std::string method, std::string target, std::string body,
+                                    Headers headers);
 
   double now() const;
 

@@ -21,18 +21,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool has_tokenizer(const std::string& dir) { return !dir.empty() && fs::exists(fs::path(dir) / "tokenizer.json"); }
+bool has_tokenizer(const std::string& dir) {
+  return !dir.empty() && fs::exists(fs::path(dir) / "tokenizer.json");
+}
 
 std::vector<SampleRequest> make_dataset(const BenchOptions& o, const Tokenizer& tokenizer, uint64_t seed) {
   if (o.dataset_name == "sharegpt") {
     return sharegpt_dataset(tokenizer, {o.dataset_path, o.num_prompts, o.sharegpt_output_len, seed});
   }
   if (o.dataset_name == "prefix") {
-    return prefix_dataset(tokenizer,
-                          {o.num_prompts, o.prefix_len, o.suffix_len, o.num_prefixes, o.prefix_output_len, seed});
+    return prefix_dataset(
+        tokenizer, {o.num_prompts, o.prefix_len, o.suffix_len, o.num_prefixes, o.prefix_output_len, seed});
   }
-  return random_dataset(tokenizer, {o.num_prompts, o.random_input_len, o.random_output_len, o.random_range_ratio,
-                                    o.random_prefix_len, seed});
+  return random_dataset(tokenizer, {o.num_prompts, o.random_input_len, o.random_output_len,
+                                    o.random_range_ratio, o.random_prefix_len, seed});
 }
 
 void write_file(const fs::path& path, const std::string& text) {
@@ -51,14 +53,17 @@ Headers request_headers(const BenchOptions& o) {
 }
 
 // GET /v1/models: the first model's id (its name in requests) and root (often its folder).
-std::pair<std::string, std::string> first_model(HttpStreamClient& client, const HttpUrl& url, const Headers& headers) {
+std::pair<std::string, std::string> first_model(HttpStreamClient& client, const HttpUrl& url,
+                                                const Headers& headers) {
   std::cout << "Model not specified, fetching first model from server...\n";
   const auto [status, body] = client.fetch("GET", url.path + "/v1/models", "", headers);
   LLMC_CHECK(status == 200) << "GET /v1/models: " << body;
   const auto models = nlohmann::json::parse(body, nullptr, false);
-  LLMC_CHECK(models.is_object() && models.contains("data") && models["data"].is_array() && !models["data"].empty())
+  LLMC_CHECK(models.is_object() && models.contains("data") && models["data"].is_array() &&
+             !models["data"].empty())
       << "GET /v1/models returned no model";
-  std::pair<std::string, std::string> m{models["data"][0].value("id", ""), models["data"][0].value("root", "")};
+  std::pair<std::string, std::string> m{models["data"][0].value("id", ""),
+                                        models["data"][0].value("root", "")};
   std::cout << "First model name: " << m.first << ", first model id: " << m.second << "\n";
   return m;
 }
@@ -78,8 +83,9 @@ void warm_up(HttpStreamClient& client, RunConfig config, const BenchOptions& o, 
 }
 
 // One measured run at one concurrency level: table on stdout, result file with --save-result.
-RunResult run_level(HttpStreamClient& client, RunConfig config, const BenchOptions& o, const Tokenizer& tokenizer,
-                    std::span<const SampleRequest> requests, const ResultInfo& base, BenchmarkMetrics& metrics) {
+RunResult run_level(HttpStreamClient& client, RunConfig config, const BenchOptions& o,
+                    const Tokenizer& tokenizer, std::span<const SampleRequest> requests,
+                    const ResultInfo& base, BenchmarkMetrics& metrics) {
   std::cout << "Traffic request rate: " << python_float(o.request_rate) << "\n"
             << "Burstiness factor: " << python_float(o.burstiness) << " ("
             << (o.burstiness == 1.0 ? "Poisson process" : "Gamma distribution") << ")\n"
@@ -95,8 +101,9 @@ RunResult run_level(HttpStreamClient& client, RunConfig config, const BenchOptio
     out.output_tokens = static_cast<int64_t>(tokenizer.encode(out.generated_text, false).size());
   }
   metrics = calculate_metrics(r.outputs, r.duration_s, o.metric_percentiles);
-  std::cout << format_summary(metrics, r.outputs,
-                              {r.duration_s, o.request_rate, config.max_concurrency, o.percentile_metrics, r.stopped});
+  std::cout << format_summary(
+      metrics, r.outputs,
+      {r.duration_s, o.request_rate, config.max_concurrency, o.percentile_metrics, r.stopped});
   if (o.save_result) {
     ResultInfo info = base;
     info.max_concurrency = config.max_concurrency;
@@ -133,7 +140,7 @@ void write_sweep(const BenchOptions& o, ResultInfo info, std::span<const SweepPo
         {"ttft", &m.ttft}, {"tpot", &m.tpot}, {"itl", &m.itl}, {"e2el", &m.e2el}};
     for (const auto& [k, st] : blocks) {
       row[std::string("median_") + k + "_ms"] = st->median_ms;
-      for (const auto& [pc, v] : st->percentiles_ms) row[std::string("p") + percentile_word(pc) + "_" + k + "_ms"] = v;
+      for (const auto& [pc, v] : st->percentiles_ms) row[percentile_key(pc, k)] = v;
     }
     rows.push_back(std::move(row));
   }
@@ -141,17 +148,18 @@ void write_sweep(const BenchOptions& o, ResultInfo info, std::span<const SweepPo
   write_file(svg_path, sweep_chart_svg(points, o.percentile_metrics,
                                        "llm-bench sweep: " + info.model_id + " (" + o.dataset_name + ", " +
                                            std::to_string(o.num_prompts) + " prompts per level)"));
-  std::cout << "Sweep summary saved to " << json_path.string() << "\nSweep chart saved to " << svg_path.string()
-            << "\n";
+  std::cout << "Sweep summary saved to " << json_path.string() << "\nSweep chart saved to "
+            << svg_path.string() << "\n";
 }
 
 int run(const BenchOptions& o) {
-  const HttpUrl url = parse_http_url(o.base_url.empty() ? "http://" + o.host + ":" + std::to_string(o.port)
-                                                        : o.base_url);
+  const HttpUrl url =
+      parse_http_url(o.base_url.empty() ? "http://" + o.host + ":" + std::to_string(o.port) : o.base_url);
   HttpStreamClient client(url.host, url.port, std::chrono::duration<double>(o.timeout_s),
                           std::chrono::steady_clock::now());
   const Headers headers = request_headers(o);
-  auto [model, model_root] = o.model.empty() ? first_model(client, url, headers) : std::pair{o.model, std::string()};
+  auto [model, model_root] =
+      o.model.empty() ? first_model(client, url, headers) : std::pair{o.model, std::string()};
   std::string tokenizer_dir = o.tokenizer;
   if (tokenizer_dir.empty()) tokenizer_dir = has_tokenizer(model) ? model : model_root;
   LLMC_CHECK(has_tokenizer(tokenizer_dir))
@@ -173,9 +181,20 @@ int run(const BenchOptions& o) {
   std::vector<std::optional<int64_t>> levels;
   if (o.sweep.empty()) levels.push_back(o.max_concurrency);
   for (int64_t c : o.sweep) levels.emplace_back(c);
-  const ResultInfo base{timestamp_now(), o.backend,  o.label,          model,  tokenizer_dir,
-                        o.dataset_name,  o.num_prompts, o.request_rate, o.burstiness, std::nullopt,
-                        o.metadata,      o.percentile_metrics, 0.0, ""};
+  const ResultInfo base{timestamp_now(),
+                        o.backend,
+                        o.label,
+                        model,
+                        tokenizer_dir,
+                        o.dataset_name,
+                        o.num_prompts,
+                        o.request_rate,
+                        o.burstiness,
+                        std::nullopt,
+                        o.metadata,
+                        o.percentile_metrics,
+                        0.0,
+                        ""};
   std::vector<SweepPoint> points;
   for (size_t k = 0; k < levels.size(); ++k) {
     // Each sweep level gets its own prompts (seed + k): the previous level's must not be served from the

@@ -122,4 +122,11 @@ std::string percentile_word(double p) {
   return std::string(buf, r.ptr);
 }
 
+std::string percentile_key(double p, const std::string& metric) {
+  // Appends, not operator+ on temporaries: g++ 12 warns falsely (-Wrestrict) on the latter.
+  std::string key = "p";
+  key.append(percentile_word(p)).append("_").append(metric).append("_ms");
+  return key;
+}
+
 }  // namespace llmc::bench

@@ -30,8 +30,8 @@ MetricStats summarize(const std::vector<double>& seconds, std::span<const double
 struct BenchmarkMetrics {
   int64_t completed = 0;
   int64_t failed = 0;
-  int64_t total_input = 0;   // sum of prompt_len over successful requests
-  int64_t total_output = 0;  // sum of output_lens
+  int64_t total_input = 0;              // sum of prompt_len over successful requests
+  int64_t total_output = 0;             // sum of output_lens
   double request_throughput = 0.0;      // completed / duration
   double output_throughput = 0.0;       // total_output / duration
   double total_token_throughput = 0.0;  // (total_input + total_output) / duration
@@ -47,5 +47,7 @@ BenchmarkMetrics calculate_metrics(std::span<const RequestOutput> outputs, doubl
 
 // "99" for 99.0, "99.9" for 99.9: the key vLLM writes (p99_ttft_ms, p99.9_ttft_ms).
 std::string percentile_word(double p);
+// "p99_ttft_ms": the result-file key of percentile p of a metric (ttft, tpot, itl, e2el).
+std::string percentile_key(double p, const std::string& metric);
 
 }  // namespace llmc::bench

@@ -11,7 +11,8 @@ namespace llmc::bench {
 
 std::vector<SampleRequest> prefix_dataset(const Tokenizer& tokenizer, const PrefixDatasetOptions& o) {
   LLMC_CHECK(o.num_prompts > 0) << "--num-prompts must be positive, got " << o.num_prompts;
-  LLMC_CHECK(o.num_prefixes > 0) << "--prefix-repetition-num-prefixes must be positive, got " << o.num_prefixes;
+  LLMC_CHECK(o.num_prefixes > 0) << "--prefix-repetition-num-prefixes must be positive, got "
+                                 << o.num_prefixes;
   LLMC_CHECK(o.prefix_len > 0 && o.suffix_len > 0)
       << "--prefix-repetition-prefix-len and --prefix-repetition-suffix-len must be positive";
   LLMC_CHECK(o.output_len > 0) << "--prefix-repetition-output-len must be positive, got " << o.output_len;
@@ -29,7 +30,8 @@ std::vector<SampleRequest> prefix_dataset(const Tokenizer& tokenizer, const Pref
 
   std::vector<SampleRequest> requests;
   for (int64_t g = 0; g < o.num_prefixes; ++g) {
-    const std::string prefix_text = exact_length_text(tokenizer, random_ids(prefix_len), prefix_len, ordinary, rng);
+    const std::string prefix_text =
+        exact_length_text(tokenizer, random_ids(prefix_len), prefix_len, ordinary, rng);
     const std::vector<int32_t> prefix = tokenizer.encode(prefix_text, false);
     // Prompts spread over the groups as evenly as num_prompts allows (vLLM drops the remainder instead).
     const int64_t members = o.num_prompts / o.num_prefixes + (g < o.num_prompts % o.num_prefixes ? 1 : 0);

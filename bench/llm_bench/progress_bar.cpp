@@ -11,7 +11,8 @@ namespace {
 std::string clock_text(double s) {
   const auto t = static_cast<int64_t>(s < 0 ? 0 : s);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%02lld:%02lld", static_cast<long long>(t / 60), static_cast<long long>(t % 60));
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld", static_cast<long long>(t / 60),
+                static_cast<long long>(t % 60));
   return buf;
 }
 
@@ -45,9 +46,10 @@ void ProgressBar::draw(int64_t done, double elapsed_s) {
   bar.resize(kWidth, ' ');
   const double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0.0;
   const double left = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
-  std::fprintf(out_, "%s%3d%%|%s| %lld/%lld [%s<%s, %.2f req/s]%s", tty_ ? "\r" : "", static_cast<int>(frac * 100),
-               bar.c_str(), static_cast<long long>(done), static_cast<long long>(total_), clock_text(elapsed_s).c_str(),
-               clock_text(left).c_str(), rate, tty_ ? "" : "\n");
+  std::fprintf(out_, "%s%3d%%|%s| %lld/%lld [%s<%s, %.2f req/s]%s", tty_ ? "\r" : "",
+               static_cast<int>(frac * 100), bar.c_str(), static_cast<long long>(done),
+               static_cast<long long>(total_), clock_text(elapsed_s).c_str(), clock_text(left).c_str(), rate,
+               tty_ ? "" : "\n");
   std::fflush(out_);
   drew_ = true;
 }

@@ -48,15 +48,18 @@ std::vector<SampleRequest> random_dataset(const Tokenizer& tokenizer, const Rand
     for (int t = 0; t < kMaxTries && r.prompt.empty(); ++t) {
       const size_t offset = pick(rng);
       std::vector<int32_t> ids = prefix;
-      for (int64_t j = 0; j < n; ++j) ids.push_back(ordinary[(offset + static_cast<size_t>(i + j)) % ordinary.size()]);
-      std::string text = exact_length_text(tokenizer, std::move(ids), static_cast<size_t>(o.prefix_len + n), ordinary, rng);
+      for (int64_t j = 0; j < n; ++j)
+        ids.push_back(ordinary[(offset + static_cast<size_t>(i + j)) % ordinary.size()]);
+      std::string text =
+          exact_length_text(tokenizer, std::move(ids), static_cast<size_t>(o.prefix_len + n), ordinary, rng);
       if (!prefix.empty()) {
         const std::vector<int32_t> seen = tokenizer.encode(text, false);
         if (!std::equal(prefix.begin(), prefix.end(), seen.begin())) continue;
       }
       r.prompt = std::move(text);
     }
-    LLMC_CHECK(!r.prompt.empty()) << "could not build a prompt that keeps the " << o.prefix_len << "-token prefix";
+    LLMC_CHECK(!r.prompt.empty()) << "could not build a prompt that keeps the " << o.prefix_len
+                                  << "-token prefix";
     r.prompt_len = o.prefix_len + n + special;
     r.expected_output_len = out_len(rng);
     requests.push_back(std::move(r));

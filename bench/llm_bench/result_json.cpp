@@ -27,7 +27,8 @@ std::string timestamp_now() {
   return buf;
 }
 
-ordered_json result_json(const ResultInfo& info, const BenchmarkMetrics& m, std::span<const RequestOutput> outputs) {
+ordered_json result_json(const ResultInfo& info, const BenchmarkMetrics& m,
+                         std::span<const RequestOutput> outputs) {
   ordered_json r;
   r["date"] = info.date;
   r["endpoint_type"] = info.backend;
@@ -49,10 +50,11 @@ ordered_json result_json(const ResultInfo& info, const BenchmarkMetrics& m, std:
   r["request_goodput"] = nullptr;
   r["output_throughput"] = m.output_throughput;
   r["total_token_throughput"] = m.total_token_throughput;
-  ordered_json input_lens = ordered_json::array(), ttfts = ordered_json::array(), itls = ordered_json::array(),
-               latencies = ordered_json::array(), start_times = ordered_json::array(),
-               queue_times = ordered_json::array(), texts = ordered_json::array(), errors = ordered_json::array(),
-               cached = ordered_json::array(), requested = ordered_json::array();
+  ordered_json input_lens = ordered_json::array(), ttfts = ordered_json::array(),
+               itls = ordered_json::array(), latencies = ordered_json::array(),
+               start_times = ordered_json::array(), queue_times = ordered_json::array(),
+               texts = ordered_json::array(), errors = ordered_json::array(), cached = ordered_json::array(),
+               requested = ordered_json::array();
   for (const RequestOutput& o : outputs) {
     input_lens.push_back(o.prompt_len);
     ttfts.push_back(o.ttft);
@@ -86,7 +88,7 @@ ordered_json result_json(const ResultInfo& info, const BenchmarkMetrics& m, std:
     r["mean_" + k + "_ms"] = stats->mean_ms;
     r["median_" + k + "_ms"] = stats->median_ms;
     r["std_" + k + "_ms"] = stats->std_ms;
-    for (const auto& [p, v] : stats->percentiles_ms) r[std::string("p") + percentile_word(p) + "_" + k + "_ms"] = v;
+    for (const auto& [p, v] : stats->percentiles_ms) r[percentile_key(p, k)] = v;
   }
   // Ours, after vLLM's fields.
   r["dataset_name"] = info.dataset_name;
@@ -97,15 +99,16 @@ ordered_json result_json(const ResultInfo& info, const BenchmarkMetrics& m, std:
   return r;
 }
 
-std::filesystem::path result_path(const ResultInfo& info, const std::string& filename, const std::string& dir) {
+std::filesystem::path result_path(const ResultInfo& info, const std::string& filename,
+                                  const std::string& dir) {
   std::string name = filename;
   if (name.empty()) {
     std::string model = info.model_id;
     while (!model.empty() && model.back() == '/') model.pop_back();
     model = model.substr(model.find_last_of('/') == std::string::npos ? 0 : model.find_last_of('/') + 1);
     name = info.label + "-" + python_float(info.request_rate) + "qps" +
-           (info.max_concurrency ? "-concurrency" + std::to_string(*info.max_concurrency) : "") + "-" + model + "-" +
-           info.date + ".json";
+           (info.max_concurrency ? "-concurrency" + std::to_string(*info.max_concurrency) : "") + "-" +
+           model + "-" + info.date + ".json";
   }
   if (dir.empty()) return name;
   std::filesystem::create_directories(dir);

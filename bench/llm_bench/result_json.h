@@ -3,13 +3,12 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/llm_bench/metrics.h"
 #include "bench/llm_bench/request_output.h"
@@ -38,7 +37,8 @@ nlohmann::ordered_json result_json(const ResultInfo& info, const BenchmarkMetric
 
 // vLLM's default name: {label}-{rate}qps[-concurrency{N}]-{model basename}-{date}.json, rate as Python prints
 // a float ("inf", "10.0"); `filename` overrides it; `dir` (created) goes in front.
-std::filesystem::path result_path(const ResultInfo& info, const std::string& filename, const std::string& dir);
+std::filesystem::path result_path(const ResultInfo& info, const std::string& filename,
+                                  const std::string& dir);
 
 // Python's str(float) for the numbers we print in names: "inf", "10.0", "0.5".
 std::string python_float(double v);

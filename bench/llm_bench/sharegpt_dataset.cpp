@@ -1,10 +1,10 @@
-// vLLM's ShareGPTDataset: conversations with at least two turns; the first turn is the prompt and the second's
-// token count the requested output length (or --sharegpt-output-len). Pairs that are too short (< 4 tokens),
-// too long (prompt > 1024, prompt + output > 2048) are skipped as vLLM skips them; the rest are shuffled with
-// the seed and taken in order, repeated from the start when the file has fewer than --num-prompts.
+// vLLM's ShareGPTDataset: conversations with at least two turns; the first turn is the prompt and the
+// second's token count the requested output length (or --sharegpt-output-len). Pairs that are too short (< 4
+// tokens), too long (prompt > 1024, prompt + output > 2048) are skipped as vLLM skips them; the rest are
+// shuffled with the seed and taken in order, repeated from the start when the file has fewer than
+// --num-prompts.
 #include <algorithm>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "bench/llm_bench/dataset.h"
@@ -65,7 +65,8 @@ std::vector<SampleRequest> sharegpt_dataset(const Tokenizer& tokenizer, const Sh
   }
   LLMC_CHECK(!requests.empty()) << o.path.string() << ": no conversation fits (two turns, 4 to 1024 prompt "
                                 << "tokens, at most 2048 with the answer)";
-  for (size_t i = 0; static_cast<int64_t>(requests.size()) < o.num_prompts; ++i) requests.push_back(requests[i]);
+  for (size_t i = 0; static_cast<int64_t>(requests.size()) < o.num_prompts; ++i)
+    requests.push_back(requests[i]);
   return requests;
 }
 

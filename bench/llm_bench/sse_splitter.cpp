@@ -57,8 +57,6 @@ std::vector<std::string> SseSplitter::feed(std::string_view bytes) {
   return messages;
 }
 
-bool SseSplitter::has_partial() const {
-  return buffer_.find_first_not_of("\r\n") != std::string::npos;
-}
+bool SseSplitter::has_partial() const { return buffer_.find_first_not_of("\r\n") != std::string::npos; }
 
 }  // namespace llmc::bench

@@ -6,7 +6,8 @@ namespace llmc::bench {
 
 using json = nlohmann::json;
 
-StreamRecorder::StreamRecorder(ApiKind kind, double start_time, int64_t prompt_len, int64_t expected_output_len)
+StreamRecorder::StreamRecorder(ApiKind kind, double start_time, int64_t prompt_len,
+                               int64_t expected_output_len)
     : kind_(kind), last_chunk_time_(start_time) {
   out_.start_time = start_time;
   out_.prompt_len = prompt_len;

@@ -1,6 +1,7 @@
 // Turns one streamed response into a RequestOutput with vLLM's rules (vllm/benchmarks/lib/
 // endpoint_request_func.py), so TTFT, ITL and E2EL mean what they mean in `vllm bench serve`:
-//  - every SSE message whose JSON has a non-empty "choices" is one "chunk": the first sets ttft, each later one
+//  - every SSE message whose JSON has a non-empty "choices" is one "chunk": the first sets ttft, each later
+//  one
 //    appends (now - previous chunk) to itl, and latency is the last chunk's time; a chunk may carry several
 //    tokens, so itl has one entry per chunk, not per token;
 //  - "usage" (sent because the request asks for stream_options.include_usage) gives the token counts;

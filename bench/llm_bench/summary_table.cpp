@@ -53,13 +53,16 @@ std::string format_summary(const BenchmarkMetrics& m, std::span<const RequestOut
                 {"itl", "ITL", "Inter-token Latency", m.itl},
                 {"e2el", "E2EL", "End-to-end Latency", m.e2el}};
   for (const auto& b : blocks) {
-    if (std::find(c.percentile_metrics.begin(), c.percentile_metrics.end(), b.key) == c.percentile_metrics.end())
+    if (std::find(c.percentile_metrics.begin(), c.percentile_metrics.end(), b.key) ==
+        c.percentile_metrics.end())
       continue;
     s += header(b.title, '-');
     s += line(std::string("Mean ") + b.name + " (ms):", fixed(b.stats.mean_ms));
     s += line(std::string("Median ") + b.name + " (ms):", fixed(b.stats.median_ms));
     for (const auto& [p, v] : b.stats.percentiles_ms) {
-      s += line(std::string("P") + percentile_word(p) + " " + b.name + " (ms):", fixed(v));
+      std::string label = "P";
+      label.append(percentile_word(p)).append(" ").append(b.name).append(" (ms):");
+      s += line(label, fixed(v));
     }
   }
   s += std::string(50, '=') + "\n";

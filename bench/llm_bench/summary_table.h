@@ -1,5 +1,6 @@
 // The terminal report, laid out as `vllm bench serve` prints it (so eyes and scripts used to it find their
-// lines): 40-column labels, "Mean TTFT (ms):", "P99 TPOT (ms):", ..., plus the first errors of failed requests.
+// lines): 40-column labels, "Mean TTFT (ms):", "P99 TPOT (ms):", ..., plus the first errors of failed
+// requests.
 #pragma once
 
 #include <optional>

@@ -19,10 +19,14 @@ std::string num(double v) {
 std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out += c;
   }
   return out;
 }
@@ -55,7 +59,8 @@ std::string metric_title(const std::string& key) {
 std::string panel(std::span<const SweepPoint> points, const std::string& key, double ox, double oy) {
   // Series: median, then each percentile, in the order the run computed them.
   std::vector<std::string> names{"median"};
-  for (const auto& [p, v] : stats_of(points[0].metrics, key).percentiles_ms) names.push_back(std::string("p") + percentile_word(p));
+  for (const auto& [p, v] : stats_of(points[0].metrics, key).percentiles_ms)
+    names.push_back(std::string("p").append(percentile_word(p)));
   auto value = [&](const SweepPoint& pt, size_t s) {
     const MetricStats& st = stats_of(pt.metrics, key);
     return s == 0 ? st.median_ms : st.percentiles_ms[s - 1].second;
@@ -75,10 +80,11 @@ std::string panel(std::span<const SweepPoint> points, const std::string& key, do
 
   std::string s = "<g>\n";
   s += "<text x=\"" + num(left + pw / 2) + "\" y=\"" + num(oy + 24) +
-       "\" text-anchor=\"middle\" font-weight=\"bold\">" + metric_title(key) + " vs output throughput</text>\n";
+       "\" text-anchor=\"middle\" font-weight=\"bold\">" + metric_title(key) +
+       " vs output throughput</text>\n";
   for (double x = 0; x <= x_hi + 1e-9; x += xs) {
-    s += "<line x1=\"" + num(px(x)) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px(x)) + "\" y2=\"" + num(bottom) +
-         "\" stroke=\"#eee\"/>\n<text x=\"" + num(px(x)) + "\" y=\"" + num(bottom + 16) +
+    s += "<line x1=\"" + num(px(x)) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px(x)) + "\" y2=\"" +
+         num(bottom) + "\" stroke=\"#eee\"/>\n<text x=\"" + num(px(x)) + "\" y=\"" + num(bottom + 16) +
          "\" text-anchor=\"middle\" font-size=\"11\">" + num(x) + "</text>\n";
   }
   for (double y = 0; y <= y_hi + 1e-9; y += ys) {
@@ -109,8 +115,8 @@ std::string panel(std::span<const SweepPoint> points, const std::string& key, do
            names[series] + " " + num(value(pt, series)) + " ms at " + num(pt.metrics.output_throughput) +
            " tok/s, concurrency " + std::to_string(pt.concurrency) + "</title></circle>\n";
       if (series + 1 == names.size()) {
-        s += "<text x=\"" + num(x + 5) + "\" y=\"" + num(y - 6) + "\" font-size=\"10\">c=" +
-             std::to_string(pt.concurrency) + "</text>\n";
+        s += "<text x=\"" + num(x + 5) + "\" y=\"" + num(y - 6) +
+             "\" font-size=\"10\">c=" + std::to_string(pt.concurrency) + "</text>\n";
       }
     }
     s += "<text x=\"" + num(left + 8) + "\" y=\"" + num(top + 14 + 14 * static_cast<double>(series)) +
@@ -126,14 +132,16 @@ std::string sweep_chart_svg(std::span<const SweepPoint> points, const std::vecto
   const size_t panels = std::max<size_t>(1, metric_keys.size());
   const size_t cols = std::min<size_t>(2, panels), rows = (panels + 1) / 2;
   const double width = kPanelW * static_cast<double>(cols), height = 40 + kPanelH * static_cast<double>(rows);
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" + num(height) +
-                  "\" viewBox=\"0 0 " + num(width) + " " + num(height) + "\" font-family=\"sans-serif\">\n";
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" +
+                  num(height) + "\" viewBox=\"0 0 " + num(width) + " " + num(height) +
+                  "\" font-family=\"sans-serif\">\n";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s += "<text x=\"" + num(width / 2) + "\" y=\"26\" text-anchor=\"middle\" font-size=\"16\">" + escape(title) +
-       "</text>\n";
+  s += "<text x=\"" + num(width / 2) + "\" y=\"26\" text-anchor=\"middle\" font-size=\"16\">" +
+       escape(title) + "</text>\n";
   if (!points.empty()) {
     for (size_t i = 0; i < metric_keys.size(); ++i) {
-      s += panel(points, metric_keys[i], kPanelW * static_cast<double>(i % 2), 40 + kPanelH * static_cast<double>(i / 2));
+      s += panel(points, metric_keys[i], kPanelW * static_cast<double>(i % 2),
+                 40 + kPanelH * static_cast<double>(i / 2));
     }
   }
   return s + "</svg>\n";

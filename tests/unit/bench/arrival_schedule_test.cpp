@@ -1,11 +1,12 @@
 // Arrival times: all at once for inf; otherwise n/rate long exactly, non-decreasing, and the gaps as even
 // as the burstiness says (coefficient of variation 1/sqrt(burstiness) for gamma gaps).
+#include "bench/llm_bench/arrival_schedule.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "bench/llm_bench/arrival_schedule.h"
 #include "common/check.h"
 
 namespace llmc::bench {

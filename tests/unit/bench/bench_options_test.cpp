@@ -1,9 +1,10 @@
 // A `vllm bench serve` command line parses to what it means there; bad values fail with one clear line.
+#include "bench/llm_bench/bench_options.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "bench/llm_bench/bench_options.h"
 #include "common/check.h"
 
 namespace llmc::bench {
@@ -26,13 +27,44 @@ std::string error_of(std::vector<const char*> args) {
 }
 
 TEST(LlmBenchBenchOptions, VllmCommandLine) {
-  const BenchOptions o = parse({"--backend", "openai-chat", "--base-url", "http://10.0.0.1:8001", "--model",
-                                "meta-llama/Llama-3.1-8B", "--dataset-name", "random", "--random-input-len", "512",
-                                "--random-output-len", "64", "--random-range-ratio", "0.1", "--num-prompts", "200",
-                                "--request-rate", "8", "--burstiness", "0.5", "--max-concurrency", "16", "--seed",
-                                "42", "--save-result", "--result-dir", "out", "--result-filename", "r.json",
-                                "--percentile-metrics", "ttft,e2el", "--metric-percentiles", "50,99.9",
-                                "--metadata", "gpu=h100", "tp=1", "--temperature", "0"});
+  const BenchOptions o = parse({"--backend",
+                                "openai-chat",
+                                "--base-url",
+                                "http://10.0.0.1:8001",
+                                "--model",
+                                "meta-llama/Llama-3.1-8B",
+                                "--dataset-name",
+                                "random",
+                                "--random-input-len",
+                                "512",
+                                "--random-output-len",
+                                "64",
+                                "--random-range-ratio",
+                                "0.1",
+                                "--num-prompts",
+                                "200",
+                                "--request-rate",
+                                "8",
+                                "--burstiness",
+                                "0.5",
+                                "--max-concurrency",
+                                "16",
+                                "--seed",
+                                "42",
+                                "--save-result",
+                                "--result-dir",
+                                "out",
+                                "--result-filename",
+                                "r.json",
+                                "--percentile-metrics",
+                                "ttft,e2el",
+                                "--metric-percentiles",
+                                "50,99.9",
+                                "--metadata",
+                                "gpu=h100",
+                                "tp=1",
+                                "--temperature",
+                                "0"});
   EXPECT_TRUE(o.chat());
   EXPECT_EQ(o.endpoint, "/v1/chat/completions");
   EXPECT_EQ(o.base_url, "http://10.0.0.1:8001");
@@ -60,7 +92,8 @@ TEST(LlmBenchBenchOptions, Defaults) {
   EXPECT_FALSE(o.max_concurrency);
   EXPECT_EQ(o.num_prompts, 1000);
   EXPECT_EQ(o.metric_percentiles, (std::vector<double>{90, 99}));
-  const BenchOptions p = parse({"--dataset-name", "prefix_repetition", "--percentiles", "25", "--sweep", "1,2,4"});
+  const BenchOptions p =
+      parse({"--dataset-name", "prefix_repetition", "--percentiles", "25", "--sweep", "1,2,4"});
   EXPECT_EQ(p.dataset_name, "prefix");
   EXPECT_FALSE(p.ignore_eos);
   EXPECT_EQ(p.metric_percentiles, std::vector<double>{25});

@@ -2,11 +2,10 @@
 // a listener that never answers (the run must end after --timeout, not hang), and a stream cut mid-way. Each
 // request must come back failed with its reason; none may vanish.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -87,12 +86,14 @@ TEST(LlmBenchClientFailures, StreamCutBeforeDoneFails) {
     const std::string chunk = "data: {\"choices\":[{\"index\":0,\"text\":\"hi\"}]}\n\n";
     char size[16];
     std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
-    const std::string reply = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n" +
-                              std::string(size) + chunk + "\r\n";
+    const std::string reply =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n" +
+        std::string(size) + chunk + "\r\n";
     (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
     ::close(c);  // gone before [DONE] and before the last chunk
   });
-  HttpStreamClient client("127.0.0.1", server.port, std::chrono::seconds(5), std::chrono::steady_clock::now());
+  HttpStreamClient client("127.0.0.1", server.port, std::chrono::seconds(5),
+                          std::chrono::steady_clock::now());
   const std::vector<SampleRequest> one{{"a", 2, 4}};
   const RunResult r = run_benchmark(client, config(1), one);
   peer.join();

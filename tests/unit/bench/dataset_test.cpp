@@ -1,13 +1,14 @@
 // Workloads on the real Llama 3 tokenizer: every prompt has exactly the token count it claims (checked by
 // encoding it again, as the server will), lengths stay in their ranges, prefix groups really share their
 // prefix, ShareGPT filtering follows vLLM's rules, and a seed gives the same workload twice.
+#include "bench/llm_bench/dataset.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 
-#include "bench/llm_bench/dataset.h"
 #include "common/check.h"
 
 namespace llmc::bench {

@@ -1,9 +1,10 @@
 // Every metric against numbers worked out by hand from four timelines fed through StreamRecorder:
 //  A: 5 tokens in 3 chunks (several tokens per chunk), B: a one-token request, C: refused with HTTP 503,
 //  D: 4 tokens in 4 chunks. Expected values are computed below in comments, not by the code under test.
+#include "bench/llm_bench/metrics.h"
+
 #include <gtest/gtest.h>
 
-#include "bench/llm_bench/metrics.h"
 #include "bench/llm_bench/stream_recorder.h"
 #include "tests/unit/bench/stream_helpers.h"
 

@@ -1,9 +1,10 @@
 // The result file carries vLLM's field names (what existing scripts read) and every request.
+#include "bench/llm_bench/result_json.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "bench/llm_bench/result_json.h"
 #include "bench/llm_bench/stream_recorder.h"
 #include "tests/unit/bench/stream_helpers.h"
 
@@ -34,13 +35,43 @@ TEST(LlmBenchResultJson, VllmFieldNamesAndPerRequestLists) {
   info.percentile_metrics = {"ttft", "tpot", "itl", "e2el"};
   info.duration_s = 1.0;
   const auto r = result_json(info, m, outputs);
-  for (const char* key :
-       {"date", "backend", "model_id", "num_prompts", "request_rate", "burstiness", "max_concurrency", "duration",
-        "completed", "failed", "total_input_tokens", "total_output_tokens", "request_throughput",
-        "output_throughput", "total_token_throughput", "input_lens", "output_lens", "ttfts", "itls", "latencies",
-        "start_times", "errors", "generated_texts", "max_output_tokens_per_s", "max_concurrent_requests",
-        "mean_ttft_ms", "median_ttft_ms", "std_ttft_ms", "p99_ttft_ms", "mean_tpot_ms", "p99_tpot_ms",
-        "mean_itl_ms", "p99_itl_ms", "mean_e2el_ms", "p99_e2el_ms", "cached_tokens", "requested_output_lens"}) {
+  for (const char* key : {"date",
+                          "backend",
+                          "model_id",
+                          "num_prompts",
+                          "request_rate",
+                          "burstiness",
+                          "max_concurrency",
+                          "duration",
+                          "completed",
+                          "failed",
+                          "total_input_tokens",
+                          "total_output_tokens",
+                          "request_throughput",
+                          "output_throughput",
+                          "total_token_throughput",
+                          "input_lens",
+                          "output_lens",
+                          "ttfts",
+                          "itls",
+                          "latencies",
+                          "start_times",
+                          "errors",
+                          "generated_texts",
+                          "max_output_tokens_per_s",
+                          "max_concurrent_requests",
+                          "mean_ttft_ms",
+                          "median_ttft_ms",
+                          "std_ttft_ms",
+                          "p99_ttft_ms",
+                          "mean_tpot_ms",
+                          "p99_tpot_ms",
+                          "mean_itl_ms",
+                          "p99_itl_ms",
+                          "mean_e2el_ms",
+                          "p99_e2el_ms",
+                          "cached_tokens",
+                          "requested_output_lens"}) {
     EXPECT_TRUE(r.contains(key)) << key;
   }
   EXPECT_EQ(r["request_rate"], "inf");
@@ -50,7 +81,8 @@ TEST(LlmBenchResultJson, VllmFieldNamesAndPerRequestLists) {
   EXPECT_EQ(r["errors"][1], "HTTP 503 Service Unavailable: queue full");
   EXPECT_EQ(r["itls"][0].size(), 1u);
   EXPECT_DOUBLE_EQ(r["p99_tpot_ms"].get<double>(), 200.0);  // (0.3 - 0.1) / (2 - 1)
-  EXPECT_EQ(result_path(info, "", "").string(), "openai-infqps-concurrency4-llama3-vocab-20250101-120000.json");
+  EXPECT_EQ(result_path(info, "", "").string(),
+            "openai-infqps-concurrency4-llama3-vocab-20250101-120000.json");
   info.request_rate = 10;
   info.max_concurrency.reset();
   EXPECT_EQ(result_path(info, "", "").string(), "openai-10.0qps-llama3-vocab-20250101-120000.json");

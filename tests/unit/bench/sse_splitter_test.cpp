@@ -1,7 +1,7 @@
 // SseSplitter: messages come out whole however the bytes were cut.
-#include <gtest/gtest.h>
-
 #include "bench/llm_bench/sse_splitter.h"
+
+#include <gtest/gtest.h>
 
 namespace llmc::bench {
 namespace {

@@ -2,16 +2,18 @@
 // that feed StreamRecorder hand-made timelines.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace llmc::bench::test {
 
 inline std::string completion_chunk(const std::string& text, bool final = false) {
   return nlohmann::json{{"id", "cmpl-1"},
                         {"object", "text_completion"},
-                        {"choices", {{{"index", 0}, {"text", text}, {"finish_reason", final ? nlohmann::json("length") : nlohmann::json(nullptr)}}}},
+                        {"choices",
+                         {{{"index", 0},
+                           {"text", text},
+                           {"finish_reason", final ? nlohmann::json("length") : nlohmann::json(nullptr)}}}},
                         {"usage", nullptr}}
       .dump();
 }

@@ -1,7 +1,8 @@
 // StreamRecorder: vLLM's chunk rules, and the failures it must never pass as successes.
+#include "bench/llm_bench/stream_recorder.h"
+
 #include <gtest/gtest.h>
 
-#include "bench/llm_bench/stream_recorder.h"
 #include "tests/unit/bench/stream_helpers.h"
 
 namespace llmc::bench {
@@ -13,7 +14,8 @@ using test::usage_chunk;
 
 TEST(LlmBenchStreamRecorder, ChatCountsEveryChunkWithAChoiceAsVllmDoes) {
   StreamRecorder r(ApiKind::kChat, 10.0, 3, 2);
-  r.on_message(chat_chunk({{"role", "assistant"}, {"content", ""}}), 10.25);  // role chunk: vLLM's first chunk
+  r.on_message(chat_chunk({{"role", "assistant"}, {"content", ""}}),
+               10.25);  // role chunk: vLLM's first chunk
   r.on_message(chat_chunk({{"content", "Hi"}}), 10.5);
   r.on_message(chat_chunk({{"content", " there"}}), 10.75);
   r.on_message(usage_chunk(30, 2), 11.5);  // no choice: neither a token nor the end of the timeline
@@ -32,7 +34,8 @@ TEST(LlmBenchStreamRecorder, ChatCountsEveryChunkWithAChoiceAsVllmDoes) {
 TEST(LlmBenchStreamRecorder, ErrorEventFailsTheRequest) {
   StreamRecorder r(ApiKind::kCompletions, 0, 3, 4);
   r.on_message(completion_chunk("a"), 0.1);
-  r.on_message(R"({"error": {"message": "the engine failed while generating: rank 1 died", "code": 503}})", 0.2);
+  r.on_message(R"({"error": {"message": "the engine failed while generating: rank 1 died", "code": 503}})",
+               0.2);
   r.on_message("[DONE]", 0.2);
   const RequestOutput o = r.finish();
   EXPECT_FALSE(o.success);

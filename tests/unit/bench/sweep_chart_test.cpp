@@ -1,7 +1,7 @@
 // The sweep chart is well-formed SVG with one panel per metric and one line per statistic.
-#include <gtest/gtest.h>
-
 #include "bench/llm_bench/sweep_chart.h"
+
+#include <gtest/gtest.h>
 
 namespace llmc::bench {
 namespace {
