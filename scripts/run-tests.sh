@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs every test through ctest. Labels: unit, mpi, http, gpu (skips without a GPU), slurm, slow.
+# Builds and runs every test through ctest. Labels: unit, mpi, http, gpu (skips without a GPU), slurm, docker, slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
