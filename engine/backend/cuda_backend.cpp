@@ -81,6 +81,7 @@ class CudaBackend final : public Backend {
   ScalarType activation_type() const override { return act_; }
 
   Tensor empty(ScalarType type, std::vector<int64_t> shape) override {
+    bind_device();
     Tensor probe(nullptr, 0, type, shape, DeviceKind::kCuda);
     const size_t bytes = align_up(std::max<size_t>(probe.nbytes(), 1));
     void* p = nullptr;
@@ -121,6 +122,7 @@ class CudaBackend final : public Backend {
   }
 
   void reset_scratch() override {
+    bind_device();  // every step starts here, on whichever thread drives this rank
     used_ = 0;
     overflow_bytes_ = 0;
   }
@@ -162,7 +164,7 @@ class CudaBackend final : public Backend {
   }
 
   Tensor upload_weight(const void* src, ScalarType src_type, std::vector<int64_t> shape) override {
-    Tensor t = empty(act_, std::move(shape));
+    Tensor t = empty(act_, std::move(shape));  // binds the device
     const auto* bytes = static_cast<const std::byte*>(src);
     if (src_type == act_) {
       upload_bytes(bytes, static_cast<std::byte*>(t.raw()), t.nbytes());
@@ -292,6 +294,10 @@ class CudaBackend final : public Backend {
   void synchronize() override { LLMC_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
  private:
+  // The current device is per host thread, and a rank's steps may run on another thread than the one that made
+  // the backend (worker 0 beside the head, the warm-up thread): select ours before work is enqueued.
+  void bind_device() const { LLMC_CUDA_CHECK(cudaSetDevice(device_)); }
+
   static void expect_device(const Tensor& t, const char* what) {
     LLMC_CHECK(t.device() == DeviceKind::kCuda) << "cuda backend: " << what << " " << t.describe()
                                                 << " is not device memory";
@@ -350,6 +356,7 @@ class CudaBackend final : public Backend {
 // Parameters and token histories go up in one packed copy, the kernel samples every row, and the tokens,
 // logprobs and error codes come back in one copy.
 std::vector<SampleOutput> CudaBackend::sample(Tensor& logits, int64_t vocab, std::span<const SampleRow> rows) {
+  bind_device();
   const int64_t n = static_cast<int64_t>(rows.size());
   std::vector<SampleOutput> outs(rows.size());
   if (n == 0) return outs;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/check.h"
-#include "runtime/head/executor.h"
+#include "runtime/comm/executor.h"
 #include "tests/unit/head/fake_workers.h"
 
 namespace llmc::test {
