@@ -4,6 +4,7 @@
 # tensors go through the host-staged MPI communicator); then 65 concurrent requests (the reference prompts,
 # 13 times each) with prefix caching on and off, every one of which must give its reference tokens.
 # Usage: generate_gpu.sh MPIEXEC LLM_CLUSTER TEST_DATA_DIR. Exits 77 (skipped) without a GPU.
+# LLMC_GPU_MODELS narrows the fixture list (a short device lease).
 . "$(dirname "$0")/../mpi/mpi_lib.sh"
 if ! command -v nvidia-smi >/dev/null || ! nvidia-smi -L 2>/dev/null | grep -q GPU; then
   echo "no GPU: skipped"; exit 77
@@ -21,7 +22,7 @@ check() {  # check NAME MODEL OUT LOG: the run's status is in $?
   fi
 }
 
-for model in llama llama3-vocab mistral qwen2 qwen3; do
+for model in ${LLMC_GPU_MODELS:-llama llama3-vocab mistral qwen2 qwen3}; do
   reference_requests "$model" > "$tmp/in.jsonl"
   for layout in 1:1 2:1 1:2 2:2; do
     tp=${layout%%:*} pp=${layout##*:}
