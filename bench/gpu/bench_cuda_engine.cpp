@@ -1,6 +1,6 @@
 // CUDA engine speed for one model (a checkpoint, or a config.json with random weights), each figure beside the
 // GPU's own limit measured in the same run:
-//   decode:  (weight bytes + KV bytes read) / measured copy bandwidth, or 2 FLOP per weight per sequence /
+//   decode:  (weight bytes + KV bytes read) / measured copy bandwidth (bytes moved per second), or 2 FLOP per weight per sequence /
 //            measured bf16 GEMM rate, whichever is slower -> the step-time floor
 //   prefill: 2 FLOP per layer weight per token (+ the LM head for the last token) / measured GEMM rate
 // Times are medians over repeated steps, host clock from the step's start until its greedy tokens (sampled on
@@ -187,8 +187,9 @@ int main(int argc, char** argv) try {
     for (int i = 0; i < steps; ++i) times.push_back(run_step(s, batch, 1, context + i));
     const double step = median(times);
     const double kv_bytes = static_cast<double>(batch) * (context + steps / 2) * kv.bytes_per_block() / kv.block_size;
-    // Reading bytes once is half of what the copy bandwidth counts (read + write move twice the bytes).
-    const double memory_s = (weight_bytes + kv_bytes) / (bandwidth / 2);
+    // The copy's rate counts every byte moved (read + write): the rate at which memory moves bytes, which a
+    // step that reads its weights and KV once is bound by (the 16.06 GB / ~3.0 TB/s = 5.3 ms).
+    const double memory_s = (weight_bytes + kv_bytes) / bandwidth;
     const double compute_s = 2.0 * params * batch / gemm;
     const double floor_s = std::max(memory_s, compute_s);
     std::printf("| decode @%d | %d | %.2f | %.0f | %.2f (%s) | %.0f%% |\n", context, batch, step * 1e3, batch / step,

@@ -56,9 +56,9 @@ if want serve; then
   record "serve 8B dummy: 256 concurrent streams" "$([ $rc -eq 0 ] && echo pass || echo "FAIL ($rc)")"
   if command -v llm-bench >/dev/null; then
     timeout 240 llm-bench --base-url http://127.0.0.1:8123 --model "$model" --dataset-name random \
-      --random-input-len 1024 --random-output-len 128 --num-prompts 512 --max-concurrency 256 --ignore-eos \
+      --random-input-len 1024 --random-output-len 128 --num-prompts "${LLMC_BENCH_PROMPTS:-512}" --max-concurrency 256 --ignore-eos \
       --save-result --result-dir "$out" --result-filename serve_8b.json >"$out/llm-bench.log" 2>&1
-    record "llm-bench 8B dummy, 512 prompts 1024/128, concurrency 256" "exit $?"
+    record "llm-bench 8B dummy, ${LLMC_BENCH_PROMPTS:-512} prompts 1024/128, concurrency 256" "exit $?"
     tail -30 "$out/llm-bench.log"
   fi
   kill -USR1 $server; wait $server
