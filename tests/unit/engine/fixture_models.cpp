@@ -1,5 +1,6 @@
 #include "fixture_models.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +10,12 @@
 namespace llmc::testing {
 
 std::filesystem::path model_dir(const std::string& name) {
+  const auto& trained = trained_model_names();
+  if (std::find(trained.begin(), trained.end(), name) != trained.end()) {
+    const char* build = std::getenv("LLMC_MODELS_BUILD");
+    LLMC_CHECK(build != nullptr) << "LLMC_MODELS_BUILD is not set (run the tests through ctest)";
+    return std::filesystem::path(build) / name;
+  }
   const char* root = std::getenv("LLMC_TEST_DATA");
   LLMC_CHECK(root != nullptr) << "LLMC_TEST_DATA is not set (run the tests through ctest)";
   return std::filesystem::path(root) / "models" / name;
@@ -21,6 +28,15 @@ nlohmann::json load_reference(const std::string& name) {
 
 const std::vector<std::string>& fixture_model_names() {
   static const std::vector<std::string> names{"llama", "llama3-vocab", "mistral", "qwen2", "qwen3"};
+  return names;
+}
+
+const std::vector<std::string>& trained_model_names() {
+#ifdef LLMC_HAVE_BROWN_LLAMA
+  static const std::vector<std::string> names{"brown-llama"};
+#else
+  static const std::vector<std::string> names;
+#endif
   return names;
 }
 

@@ -18,6 +18,9 @@ namespace llmc::testing {
 std::filesystem::path model_dir(const std::string& name);
 nlohmann::json load_reference(const std::string& name);
 const std::vector<std::string>& fixture_model_names();
+// Trained models that ship in data/ (data/brown-llama), assembled by the build in <build>/<name>
+// (LLMC_MODELS_BUILD): model_dir() finds them there. Each has a reference.json in the fixtures' format.
+const std::vector<std::string>& trained_model_names();
 
 // A whole model with its own KV cache, on the given backend (the CPU backend when none is given).
 struct LoadedModel {

@@ -1,5 +1,6 @@
-// The engine against what transformers computed for each fixture checkpoint (tests/data/models/*/reference.json):
-// last-position and all-position logits within 1e-4, greedy tokens identical.
+// The engine against what transformers computed for each fixture checkpoint (tests/data/models/*/reference.json)
+// and each trained model (data/brown-llama/reference.json): last-position and all-position logits within 1e-4,
+// greedy tokens identical.
 #include <gtest/gtest.h>
 
 #include "fixture_models.h"
@@ -65,12 +66,14 @@ TEST_P(ReferenceTest, GreedyTokensMatchTransformers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(FixtureModels, ReferenceTest, ::testing::ValuesIn(fixture_model_names()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& ch : n) if (ch == '-') ch = '_';
-                           return n;
-                         });
+std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  for (char& ch : n) if (ch == '-') ch = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(FixtureModels, ReferenceTest, ::testing::ValuesIn(fixture_model_names()), param_name);
+INSTANTIATE_TEST_SUITE_P(TrainedModels, ReferenceTest, ::testing::ValuesIn(trained_model_names()), param_name);
 
 }  // namespace
 }  // namespace llmc::testing
