@@ -5,21 +5,23 @@
 # then build/default-model (the tiny llama3-vocab fixture, random weights, with the real Llama 3 tokenizer and
 # chat template). It then keeps serving until Ctrl-C, which drains the
 # server (in-flight requests finish) and exits 0. LLMC_DEMO_ONCE=1 stops after the request.
-# Env: LLMC_PORT (default 8000), LLMC_TP (default 2).
+# Needs only `scripts/build.sh --main` (llm-cluster and the model folders), not the tests.
+# Env: LLMC_PORT (default 8000), LLMC_TP (default 2), LLMC_BUILD_DIR (default build, as scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${LLMC_PORT:-8000}
 tp=${LLMC_TP:-2}
-model=build/brown-llama
+build=${LLMC_BUILD_DIR:-build}
+model=$build/brown-llama
 note="(a 4M-parameter model trained on the Brown Corpus of 1961 American English: it writes English, not sense)"
 if [ ! -f "$model/model.safetensors" ]; then
-  model=build/default-model
+  model=$build/default-model
   note="(the weights are random: the text is gibberish, the serving path is real)"
 fi
 log=$(mktemp)
 # Open MPI refuses root unless told; --oversubscribe lets two ranks share a one-core machine.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpirun --oversubscribe -n "$tp" build/llm-cluster serve "$model" --tp "$tp" \
+mpirun --oversubscribe -n "$tp" "$build/llm-cluster" serve "$model" --tp "$tp" \
   --host 127.0.0.1 --port "$port" --served-model-name default >"$log" 2>&1 &
 server=$!
 
