@@ -90,9 +90,11 @@ std::vector<LinkMeasurement> measure_nccl_links(const BootstrapResult& boot, Par
 int run_doctor(const std::vector<std::string>& args, MpiSession& mpi) {
   EngineOptions options;
   std::string model_dir;
-  po::options_description desc("llm-cluster doctor MODEL_DIR --tp T --pp P [--device cpu|cuda] (under mpirun)");
-  desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder");
-  add_engine_options(desc, options);
+  OptionGroups cli("llm-cluster doctor MODEL_DIR --tp T --pp P [--device cpu|cuda] (under mpirun)");
+  cli.general.add_options()("help,h", "this help");
+  cli.model.add_options()("model", po::value(&model_dir), "Hugging Face model folder (or MODEL_DIR)");
+  add_engine_options(cli, options);
+  const po::options_description desc = cli.all();
   options.cluster.allow_shared_gpus = false;  // NCCL, which doctor measures, refuses two ranks on one GPU
   po::positional_options_description positional;
   positional.add("model", 1);

@@ -9,49 +9,88 @@ namespace llmc {
 
 namespace po = boost::program_options;
 
-void add_engine_options(po::options_description& desc, EngineOptions& o) {
-  desc.add_options()
-      ("tp,tensor-parallel-size", po::value(&o.cluster.tp)->default_value(1), "tensor-parallel ranks per stage")
-      ("pp,pipeline-parallel-size", po::value(&o.cluster.pp)->default_value(1), "pipeline stages")
-      ("pp-layer-partition", po::value(&o.layer_partition), "layers per stage, e.g. 2,3 (default: even split)")
-      ("host-ip", po::value(&o.cluster.host_ip), "the head's control-plane address (default: see README)")
-      ("ifname", po::value(&o.cluster.ifname), "network interface for the control plane")
-      ("allow-cross-node-tp", po::bool_switch(&o.cluster.allow_cross_node_tp), "allow a tensor-parallel group to span nodes")
-      ("worker-timeout", po::value(&o.worker_timeout_s)->default_value(5), "seconds of silence before a rank is declared dead")
-      ("step-timeout", po::value(&o.step_timeout_s)->default_value(300), "seconds one step may take before the engine fails")
-      ("handshake-timeout", po::value(&o.handshake_timeout_s)->default_value(60),
-       "seconds for every worker to connect to the head's control plane")
-      ("rendezvous-timeout", po::value(&o.rendezvous_timeout_s)->default_value(60),
-       "seconds for every rank to report at startup")
-      ("load-timeout", po::value(&o.load_timeout_s)->default_value(900),
-       "seconds for every rank to load its shard of the weights")
-      ("warmup-timeout", po::value(&o.warmup_timeout_s)->default_value(300),
-       "seconds for the warm-up step every worker runs before serving")
-      ("device", po::value(&o.cluster.device)->default_value("auto"),
-       "auto (cuda where a GPU is visible, else cpu) | cuda (one GPU per worker rank; NCCL between GPUs) | cpu")
+OptionGroups::OptionGroups(std::string usage_line)
+    : usage(std::move(usage_line)),
+      general(""),
+      frontend("Frontend (the OpenAI-compatible HTTP server)"),
+      model("ModelConfig (the model)"),
+      load("LoadConfig (reading the weights)"),
+      device("DeviceConfig (where each rank computes)"),
+      parallel("ParallelConfig (tensor and pipeline parallelism)"),
+      cache("CacheConfig (the paged KV cache)"),
+      scheduler("SchedulerConfig (batching and admission)"),
+      cluster("Cluster (control plane and deadlines; no vLLM equivalent)") {}
+
+po::options_description OptionGroups::all() const {
+  po::options_description out(usage);
+  for (const po::options_description* g : {&general, &frontend, &model, &load, &device, &parallel, &cache, &scheduler,
+                                           &cluster}) {
+    if (!g->options().empty()) out.add(*g);
+  }
+  return out;
+}
+
+void add_engine_options(OptionGroups& g, EngineOptions& o) {
+  g.model.add_options()
       ("dtype", po::value(&o.worker.dtype)->default_value("auto"),
-       "GPU activations, weights and KV cache: auto (the checkpoint's; float32 ones as bfloat16) | bfloat16 | "
-       "float16 | float32")
-      ("gpu-memory-utilization", po::value(&o.worker.gpu_memory_utilization)->default_value(0.9),
-       "share of each GPU's memory for weights, activations and the KV cache")
-      ("load-format", po::value(&o.worker.load_format)->default_value("auto"), "auto | safetensors | dummy (random weights)")
+       "GPU weights, activations and KV cache: auto (the checkpoint's; float32 runs as bfloat16) | bfloat16 | "
+       "float16 | float32 (the CPU computes in float32)")
+      ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0),
+       "longest prompt + output in tokens (0: the model's)")
+      ("seed", po::value(&o.seed)->default_value(-1), "base seed for requests without one (-1: random)");
+  g.load.add_options()
+      ("load-format", po::value(&o.worker.load_format)->default_value("auto"),
+       "auto | safetensors | dummy (random weights of the model's shapes)");
+  g.device.add_options()
+      ("device", po::value(&o.cluster.device)->default_value("auto"),
+       "auto (cuda where a GPU is visible, else cpu) | cuda (one GPU per worker rank) | cpu")
+      ("threads", po::value(&o.worker.threads)->default_value(0),
+       "CPU compute threads per rank (0: its share of the node's cores)");
+  g.parallel.add_options()
+      // Boost 1.74 prints only the first of several long names, so the description names vLLM's.
+      ("tp,tensor-parallel-size", po::value(&o.cluster.tp)->default_value(1),
+       "tensor-parallel ranks per stage (also --tensor-parallel-size)")
+      ("pp,pipeline-parallel-size", po::value(&o.cluster.pp)->default_value(1),
+       "pipeline stages (also --pipeline-parallel-size)")
+      ("pp-layer-partition", po::value(&o.layer_partition), "layers per stage, e.g. 10,14 (default: even split)")
+      ("allow-cross-node-tp", po::bool_switch(&o.cluster.allow_cross_node_tp),
+       "allow a tensor-parallel group to span nodes");
+  g.cache.add_options()
       ("block-size", po::value(&o.worker.block_size)->default_value(16), "tokens per KV-cache block")
-      ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0), "longest prompt + output (0: the model's)")
+      ("gpu-memory-utilization", po::value(&o.worker.gpu_memory_utilization)->default_value(0.9, "0.9"),
+       "share of each GPU's memory for weights, activations and the KV cache")
       ("kv-cache-memory", po::value(&o.kv_cache_gib)->default_value(0.0),
        "GiB of KV cache per rank (0: 2 GiB on the CPU; on a GPU, what --gpu-memory-utilization leaves)")
-      ("num-kv-blocks", po::value(&o.worker.num_kv_blocks)->default_value(0), "KV blocks per rank (overrides --kv-cache-memory)")
+      ("num-kv-blocks", po::value(&o.worker.num_kv_blocks)->default_value(0),
+       "KV blocks per rank (0: from the memory; else overrides --kv-cache-memory)")
+      ("no-enable-prefix-caching", po::bool_switch(&o.no_prefix_caching), "turn automatic prefix caching off");
+  g.scheduler.add_options()
       ("max-num-seqs", po::value(&o.max_num_seqs)->default_value(256), "running sequences at most")
       ("max-num-batched-tokens", po::value(&o.max_num_batched_tokens)->default_value(2048), "tokens per step at most")
       ("long-prefill-token-threshold", po::value(&o.long_prefill_token_threshold)->default_value(0),
        "prompt tokens of one sequence per step at most (0: no limit)")
+      ("scheduling-policy", po::value(&o.scheduling_policy)->default_value("fcfs"),
+       "fcfs | priority (lower `priority` first)")
       ("max-num-queued-requests", po::value(&o.max_num_queued_requests)->default_value(1024),
-       "waiting requests at most; beyond it new ones are refused")
+       "waiting requests at most; beyond it new ones get 503")
       ("max-num-queued-tokens", po::value(&o.max_num_queued_tokens)->default_value(4 * 1024 * 1024),
-       "prompt tokens of waiting requests at most; beyond it new ones are refused")
-      ("no-enable-prefix-caching", po::bool_switch(&o.no_prefix_caching), "turn automatic prefix caching off")
-      ("scheduling-policy", po::value(&o.scheduling_policy)->default_value("fcfs"), "fcfs | priority")
-      ("seed", po::value(&o.seed)->default_value(-1), "base seed for requests without one (-1: random)")
-      ("threads", po::value(&o.worker.threads)->default_value(0), "CPU compute threads per rank (0: all cores)");
+       "prompt tokens of waiting requests at most; beyond it new ones get 503");
+  g.cluster.add_options()
+      ("host-ip", po::value(&o.cluster.host_ip),
+       "the head's control-plane address (default: --ifname's, else picked from the routes)")
+      ("ifname", po::value(&o.cluster.ifname), "network interface of the head's control-plane address")
+      ("rendezvous-timeout", po::value(&o.rendezvous_timeout_s)->default_value(60),
+       "seconds for every rank to report at startup")
+      ("load-timeout", po::value(&o.load_timeout_s)->default_value(900),
+       "seconds for every rank to load its shard of the weights")
+      ("handshake-timeout", po::value(&o.handshake_timeout_s)->default_value(60),
+       "seconds for every worker to connect to the head's control plane")
+      ("warmup-timeout", po::value(&o.warmup_timeout_s)->default_value(300),
+       "seconds for the warm-up step every worker runs before serving")
+      ("worker-timeout", po::value(&o.worker_timeout_s)->default_value(5),
+       "seconds of silence before a rank is declared dead")
+      ("step-timeout", po::value(&o.step_timeout_s)->default_value(300),
+       "seconds one step may take before the engine fails");
 }
 
 void finish_engine_options(EngineOptions& o) {

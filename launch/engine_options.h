@@ -33,7 +33,21 @@ struct EngineOptions {
   int64_t seed = -1;
 };
 
-void add_engine_options(boost::program_options::options_description& desc, EngineOptions& o);
+// Option groups, titled and ordered as vLLM's `vllm serve --help` groups its flags (Frontend, ModelConfig,
+// LoadConfig, ParallelConfig, CacheConfig, SchedulerConfig), plus two of ours (DeviceConfig as older vLLM had
+// it, and Cluster: the control plane and the startup deadlines). Each subcommand fills the groups it uses.
+struct OptionGroups {
+  explicit OptionGroups(std::string usage);
+  std::string usage;                                    // the first line of --help
+  boost::program_options::options_description general;  // untitled, first: --help, the subcommand's own
+  boost::program_options::options_description frontend, model, load, device, parallel, cache, scheduler,
+      cluster;
+  // Every option of the non-empty groups, in the order above; printed, it is the --help text.
+  boost::program_options::options_description all() const;
+};
+
+// Fills model, load, device, parallel, cache, scheduler and cluster.
+void add_engine_options(OptionGroups& groups, EngineOptions& o);
 
 // Fills the derived fields after parsing (byte budgets, the layer partition list).
 void finish_engine_options(EngineOptions& o);

@@ -83,13 +83,15 @@ void write_results(const std::string& output, const std::vector<nlohmann::json>&
 int run_generate(const std::vector<std::string>& args, MpiSession& mpi) {
   EngineOptions options;
   std::string model_dir, input, output, tokenizer_dir, chat_template;
-  po::options_description desc("llm-cluster generate MODEL_DIR --input IN.jsonl --output OUT.jsonl");
-  desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder")(
+  OptionGroups groups("llm-cluster generate MODEL_DIR --input IN.jsonl --output OUT.jsonl");
+  groups.general.add_options()("help,h", "this help")(
       "input", po::value(&input), "JSON Lines of requests ('-': stdin)")(
       "output", po::value(&output)->default_value("-"), "JSON Lines of results ('-': stdout)")(
-      "tokenizer", po::value(&tokenizer_dir), "folder with tokenizer.json (default: the model folder)")(
       "chat-template", po::value(&chat_template), "a Jinja chat template file (default: the model's)");
-  add_engine_options(desc, options);
+  groups.model.add_options()("model", po::value(&model_dir), "Hugging Face model folder (or MODEL_DIR)")(
+      "tokenizer", po::value(&tokenizer_dir), "folder with tokenizer.json (default: the model folder)");
+  add_engine_options(groups, options);
+  const po::options_description desc = groups.all();
   po::positional_options_description positional;
   positional.add("model", 1);
   po::variables_map vm;

@@ -41,9 +41,13 @@ void end_job_on_failure(const std::string& message, MpiSession& mpi) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::printf("%s\n%s\n", kUsage, llmc::serve_help().c_str());
+    return 0;
   }
   if (args[0] == "--version") {
     std::printf("llm-cluster %s\n", llmc::kLlmClusterVersion);

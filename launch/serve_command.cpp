@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <iostream>
+#include <sstream>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -39,16 +40,32 @@ std::thread start_engine_watch(EngineLoop& engine, HttpServer& server, MpiSessio
   });
 }
 
+OptionGroups serve_option_groups(EngineOptions& options, HttpCliOptions& http, std::string& model_dir) {
+  OptionGroups groups("llm-cluster serve MODEL_DIR [options]");
+  groups.general.add_options()("help,h", "this help");
+  add_frontend_options(groups.frontend, http);
+  groups.model.add_options()("model", po::value(&model_dir), "Hugging Face model folder (or MODEL_DIR)");
+  add_served_model_options(groups.model, http);
+  add_engine_options(groups, options);
+  return groups;
+}
+
 }  // namespace
+
+std::string serve_help() {
+  EngineOptions options;
+  HttpCliOptions http;
+  std::string model_dir;
+  std::ostringstream out;
+  out << serve_option_groups(options, http, model_dir).all();
+  return out.str();
+}
 
 int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
   EngineOptions options;
   HttpCliOptions http;
   std::string model_dir;
-  po::options_description desc("llm-cluster serve MODEL_DIR [options]");
-  desc.add_options()("help,h", "this help")("model", po::value(&model_dir), "Hugging Face model folder");
-  add_engine_options(desc, options);
-  add_http_options(desc, http);
+  const po::options_description desc = serve_option_groups(options, http, model_dir).all();
   po::positional_options_description positional;
   positional.add("model", 1);
   po::variables_map vm;

@@ -14,6 +14,8 @@ class MpiSession;
 
 int run_generate(const std::vector<std::string>& args, MpiSession& mpi);
 int run_serve(const std::vector<std::string>& args, MpiSession& mpi);
+// `serve --help`: the options in vLLM's groups (the top-level --help prints it too, serve being the default).
+std::string serve_help();
 int run_doctor(const std::vector<std::string>& args, MpiSession& mpi);
 int run_tokenize(const std::vector<std::string>& args);
 int run_chat_template(const std::vector<std::string>& args);

@@ -11,20 +11,28 @@ namespace llmc {
 
 namespace po = boost::program_options;
 
-void add_http_options(po::options_description& desc, HttpCliOptions& o) {
+void add_frontend_options(po::options_description& desc, HttpCliOptions& o) {
   desc.add_options()("host", po::value(&o.server.host)->default_value("0.0.0.0"), "address to listen on")(
       "port", po::value(&o.server.port)->default_value(8000), "port to listen on (0: any free port)")(
       "api-key", po::value(&o.server.api_key), "require 'Authorization: Bearer KEY' on /v1/*")(
-      "served-model-name", po::value(&o.model.served_model_names)->multitoken(),
-      "name(s) the API accepts as `model` (default: the model folder path)")(
       "allowed-origins", po::value(&o.allowed_origins), "CORS origins: a JSON list ('[\"*\"]') or a,b,c")(
-      "tokenizer", po::value(&o.tokenizer),
-      "folder with tokenizer.json / tokenizer_config.json (default: the model's)")(
       "chat-template", po::value(&o.chat_template), "a Jinja chat template file (default: the tokenizer's)")(
       "shutdown-timeout", po::value(&o.shutdown_timeout_s)->default_value(30),
-      "seconds a SIGTERM drain waits for in-flight requests before aborting them")(
+      "seconds a drain (SIGTERM, SIGINT, SIGUSR1) waits for in-flight requests before aborting them")(
       "http-threads", po::value(&o.server.io_threads)->default_value(2), "HTTP I/O threads")(
       "max-request-body", po::value(&o.max_request_body_mib)->default_value(32), "largest request body, MiB");
+}
+
+void add_served_model_options(po::options_description& desc, HttpCliOptions& o) {
+  desc.add_options()("served-model-name", po::value(&o.model.served_model_names)->multitoken(),
+                     "name(s) the API accepts as `model` (default: the model folder path)")(
+      "tokenizer", po::value(&o.tokenizer),
+      "folder with tokenizer.json / tokenizer_config.json (default: the model's)");
+}
+
+void add_http_options(po::options_description& desc, HttpCliOptions& o) {
+  add_frontend_options(desc, o);
+  add_served_model_options(desc, o);
 }
 
 std::vector<std::string> parse_origin_list(const std::string& text) {

@@ -21,6 +21,12 @@ struct HttpCliOptions {
   size_t max_request_body_mib = 32;
 };
 
+// The server's flags (vLLM's Frontend group): --host --port --api-key --allowed-origins --chat-template
+// --shutdown-timeout --http-threads --max-request-body.
+void add_frontend_options(boost::program_options::options_description& desc, HttpCliOptions& o);
+// The served model's names and tokenizer (in vLLM's ModelConfig group): --served-model-name --tokenizer.
+void add_served_model_options(boost::program_options::options_description& desc, HttpCliOptions& o);
+// Both, into one description.
 void add_http_options(boost::program_options::options_description& desc, HttpCliOptions& o);
 
 // After parsing: fills server/model from the raw flags, then applies Vertex AI's environment
