@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runtime/head/request_schema.h"
 #include "runtime/head/sampling_json.h"
 
 namespace llmc {
@@ -13,34 +14,26 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<int32_t> prompt_ids_of(const json& line, const std::string& where, const PromptEncoder& encoder) {
-  if (line.contains("prompt_token_ids")) {
-    const json& ids = line["prompt_token_ids"];
-    if (!ids.is_array() || ids.empty()) {
-      throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": 'prompt_token_ids' must be a non-empty list");
-    }
-    std::vector<int32_t> out;
-    for (const json& t : ids) {
-      if (!t.is_number_integer()) {
-        throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": 'prompt_token_ids' must hold integers");
-      }
-      out.push_back(t.get<int32_t>());
-    }
-    return out;
+std::vector<int32_t> prompt_ids_of(const CheckedBody& line, const PromptEncoder& encoder) {
+  if (const auto ids = line.get<std::vector<int32_t>>("prompt_token_ids")) {
+    if (ids->empty()) throw FieldError("prompt_token_ids", "'prompt_token_ids' must be a non-empty list");
+    return *ids;
   }
-  if (line.contains("prompt") || line.contains("messages")) {
+  if (line.has("prompt") || line.has("messages")) {
     if (!encoder) {
       throw SubmitError(SubmitError::Kind::kInvalidRequest,
-                        where + ": text prompts need the model's tokenizer (tokenizer.json) in the model folder");
+                        "text prompts need the model's tokenizer (tokenizer.json) in the model folder");
     }
     try {
-      return encoder(line);
+      return encoder(line.body());
+    } catch (const SubmitError&) {
+      throw;
     } catch (const Error& e) {
-      throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": " + e.what());
+      throw SubmitError(SubmitError::Kind::kInvalidRequest, e.what());
     }
   }
   throw SubmitError(SubmitError::Kind::kInvalidRequest,
-                    where + ": needs one of 'prompt_token_ids', 'prompt' or 'messages'");
+                    "needs one of 'prompt_token_ids', 'prompt' or 'messages'");
 }
 
 // Everything delivered for one request, accumulated from its outputs.
@@ -85,25 +78,17 @@ std::vector<OfflineRequest> parse_offline_requests(std::istream& in, const std::
   std::string text;
   for (int line_no = 1; std::getline(in, text); ++line_no) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = source + " line " + std::to_string(line_no);
-    json line;
-    try {
-      line = json::parse(text);
-    } catch (const json::parse_error& e) {
-      throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": invalid JSON: " + e.what());
-    }
     OfflineRequest r;
-    r.where = where;
-    r.request.sampling = sampling_params_from_json(line, defaults, where);
-    r.request.prompt_token_ids = prompt_ids_of(line, where, encoder);
-    if (line.contains("skip_special_tokens") && line["skip_special_tokens"].is_boolean()) {
-      r.request.skip_special_tokens = line["skip_special_tokens"].get<bool>();
-    }
-    if (line.contains("priority")) {  // --scheduling-policy priority: lower runs first (as vLLM)
-      if (!line["priority"].is_number_integer()) {
-        throw SubmitError(SubmitError::Kind::kInvalidRequest, where + ": 'priority' must be an integer");
-      }
-      r.request.priority = line["priority"].get<int32_t>();
+    r.where = source + " line " + std::to_string(line_no);
+    try {
+      const json line = parse_request_json(text);
+      const CheckedBody fields(line, Endpoint::kOffline);
+      r.request.sampling = read_sampling_params(fields, defaults);
+      r.request.prompt_token_ids = prompt_ids_of(fields, encoder);
+      r.request.skip_special_tokens = fields.get<bool>("skip_special_tokens").value_or(true);
+      r.request.priority = fields.get<int32_t>("priority").value_or(0);  // lower runs first (as vLLM)
+    } catch (const SubmitError& e) {
+      throw SubmitError(SubmitError::Kind::kInvalidRequest, r.where + ": " + e.what());
     }
     out.push_back(std::move(r));
   }

@@ -47,6 +47,12 @@ expect_failure bad-json-line "bad_json.jsonl line 2: invalid JSON" "$bin" genera
 echo '{"prompt_token_ids": [1], "temperature": "hot"}' > "$tmp/bad_type.jsonl"
 expect_failure wrong-field-type "'temperature' must be a number" "$bin" generate "$data/models/llama" --input "$tmp/bad_type.jsonl"
 
+echo '{"prompt_token_ids": [1], "max_tokens": 4294967297}' > "$tmp/wide_int.jsonl"
+expect_failure integer-past-32-bits "wide_int.jsonl line 1: 'max_tokens' must be an integer in [1, 2147483647], got 4294967297" "$bin" generate "$data/models/llama" --input "$tmp/wide_int.jsonl"
+
+echo '{"prompt_token_ids": [1], "temperature": 1e999}' > "$tmp/huge_number.jsonl"
+expect_failure number-beyond-double "huge_number.jsonl line 1: 'temperature' holds a number too large" "$bin" generate "$data/models/llama" --input "$tmp/huge_number.jsonl"
+
 echo '{"prompt_token_ids": [1, 2], "priority": 3}' > "$tmp/priority.jsonl"
 expect_failure priority-under-fcfs "priority" "$bin" generate "$data/models/llama" --input "$tmp/priority.jsonl"
 

@@ -66,6 +66,27 @@ body_has "context length code" '"code":"context_length_exceeded"'
 expect 400 "empty messages" "${auth[@]}" "${json[@]}" -d '{"messages":[]}' "$base/v1/chat/completions"
 expect 400 "image content" "${auth[@]}" "${json[@]}" \
   -d '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}' "$base/v1/chat/completions"
+# Numbers beyond a double, and integers beyond their 32-bit fields, are 400 naming the field (not 500, not wrapped).
+expect 400 "number beyond a double" "${auth[@]}" "${json[@]}" -d '{"prompt":"x","temperature":1e999}' "$base/v1/completions"
+body_has "overflow names the field" '"param":"temperature"'
+expect 400 "number beyond a double in an unknown field" "${auth[@]}" "${json[@]}" \
+  -d '{"prompt":"x","max_tokens":2,"some_extension":{"a":[-1e400]}}' "$base/v1/completions"
+body_has "overflow names the unknown field" '"param":"some_extension"'
+expect 400 "max_tokens 2^32+1" "${auth[@]}" "${json[@]}" -d '{"prompt":"x","max_tokens":4294967297}' "$base/v1/completions"
+body_has "max_tokens named" '"param":"max_tokens"'
+body_has "max_tokens range given" 'in \[1, 2147483647\], got 4294967297'
+expect 400 "max_tokens 2^31" "${auth[@]}" "${json[@]}" -d '{"prompt":"x","max_tokens":2147483648}' "$base/v1/completions"
+if grep -q -- '-2147483648' "$tmp/body"; then
+  echo "FAIL max_tokens 2^31 reported as a negative number: $(head -c 300 "$tmp/body")"
+  failures=$((failures + 1))
+else passed=$((passed + 1)); fi
+for field in top_k min_tokens n priority; do
+  expect 400 "chat $field 2^32+1" "${auth[@]}" "${json[@]}" \
+    -d '{"messages":[{"role":"user","content":"x"}],"max_tokens":2,"'"$field"'":4294967297}' "$base/v1/chat/completions"
+  body_has "chat $field named" "\"param\":\"$field\""
+done
+expect 400 "generate top_k 2^32+1" "${auth[@]}" "${json[@]}" -d '{"prompt":"x","top_k":4294967297}' "$base/generate"
+expect 400 "tokenize 1e999" "${auth[@]}" "${json[@]}" -d '{"prompt":"x","add_special_tokens":1e999}' "$base/tokenize"
 head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$tmp/big.json"
 expect 413 "body over --max-request-body" "${auth[@]}" "${json[@]}" --data-binary "@$tmp/big.json" "$base/v1/completions"
 

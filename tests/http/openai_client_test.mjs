@@ -161,6 +161,24 @@ check('errors come back as the client error classes', async () => {
   await assert.rejects(stranger.models.list(), (e) => e instanceof OpenAI.AuthenticationError && e.status === 401);
 });
 
+check('fields past their range are 400 naming the field, never wrapped', async () => {
+  const refused = (field) => (e) =>
+    e instanceof OpenAI.BadRequestError && e.status === 400 && e.param === field && !/-2147483648\]/.test(e.message);
+  await assert.rejects(client.completions.create({ model, prompt: 'x', max_tokens: 4294967297 }), refused('max_tokens'));
+  await assert.rejects(client.completions.create({ model, prompt: 'x', max_tokens: 2147483648 }), refused('max_tokens'));
+  await assert.rejects(client.completions.create({ model, prompt: 'x', max_tokens: 2, logprobs: 4294967297 }),
+    refused('logprobs'));
+  const messages = [{ role: 'user', content: 'x' }];
+  await assert.rejects(client.chat.completions.create({ model, messages, max_tokens: 2, top_k: 4294967297 }),
+    refused('top_k'));
+  await assert.rejects(client.chat.completions.create({ model, messages, max_tokens: 2, logprobs: true,
+    top_logprobs: 4294967297 }), refused('top_logprobs'));
+  await assert.rejects(client.chat.completions.create({ model, messages, max_tokens: 2, min_tokens: 4294967297 }),
+    refused('min_tokens'));
+  await assert.rejects(client.chat.completions.create({ model, messages, max_tokens: 2, seed: 2 ** 64 }),
+    refused('seed'));
+});
+
 let failed = 0;
 for (const [name, fn] of checks) {
   const t0 = Date.now();

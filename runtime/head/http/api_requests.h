@@ -9,6 +9,7 @@
 
 #include "runtime/head/http/generation_job.h"
 #include "runtime/head/http/served_model.h"
+#include "runtime/head/request_schema.h"
 
 namespace llmc::http_api {
 
@@ -33,7 +34,8 @@ struct ChatPrompt {
   std::string final_message;  // content of the last message (for echo)
   std::string final_role;     // role of the last message
 };
-ChatPrompt render_chat_prompt(const nlohmann::json& body, const nlohmann::ordered_json& ordered,
+// `body` is checked for the caller's endpoint (chat, tokenize, a prediction instance).
+ChatPrompt render_chat_prompt(const CheckedBody& body, const nlohmann::ordered_json& ordered,
                               const ServedModel& model);
 
 }  // namespace llmc::http_api

@@ -79,6 +79,9 @@ ApiService::Dispatch ApiService::dispatch(const HttpRequest& request) {
   } catch (const ApiError& e) {
     d.job.reset();
     d.response = error_response(e, &request);
+  } catch (const FieldError& e) {  // the parsers translate these; this keeps a missed one a 400, not a 500
+    d.job.reset();
+    d.response = error_response(field_error(e), &request);
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", request.method, request.path, e.what());
     d.job.reset();
@@ -103,9 +106,10 @@ HttpResponse ApiService::answer(Route route, const HttpRequest& request) {
     }
     case Route::kVersion:
       return json_response({{"version", options_.version}});
-    case Route::kTokenize:
-      return json_response(
-          tokenize_body(parse_json_object(request.body), parse_ordered(request.body), model_));
+    case Route::kTokenize: {
+      const json body = parse_json_object(request.body);  // first: it turns bad numbers into a 400
+      return json_response(tokenize_body(body, parse_ordered(request.body), model_));
+    }
     case Route::kDetokenize:
       return json_response(detokenize_body(parse_json_object(request.body), model_));
     case Route::kMetrics: {

@@ -78,38 +78,32 @@ std::string cut_after_final_message(const std::string& rendered, const std::stri
   return rendered.substr(0, pos + len);
 }
 
-bool add_generation_prompt_of(const json& body) {
-  return get_bool(body, "add_generation_prompt")
-      .value_or(!get_bool(body, "continue_final_message").value_or(false));
+bool add_generation_prompt_of(const CheckedBody& body) {
+  return body.get<bool>("add_generation_prompt")
+      .value_or(!body.get<bool>("continue_final_message").value_or(false));
 }
 
 // `body` and `ordered` are the same document; the ordered one keeps the client's key order, which templates
 // show through tojson and .items().
-std::string render(const json& body, const ordered_json& ordered, const ServedModel& model,
+std::string render(const CheckedBody& body, const ordered_json& ordered, const ServedModel& model,
                    const ordered_json& messages) {
   if (!model.chat_template) {
     throw bad_request(
         "this model has no chat template; use /v1/completions or start the server with --chat-template");
   }
-  const bool continue_final = get_bool(body, "continue_final_message").value_or(false);
+  const bool continue_final = body.get<bool>("continue_final_message").value_or(false);
   const bool add_generation_prompt = add_generation_prompt_of(body);
   if (continue_final && add_generation_prompt) {
     throw bad_request("continue_final_message and add_generation_prompt cannot both be true",
                       "continue_final_message");
   }
-  ordered_json kwargs = ordered_json::object();
-  if (has(body, "chat_template_kwargs")) {
-    if (!body["chat_template_kwargs"].is_object())
-      throw bad_request("'chat_template_kwargs' must be an object", "chat_template_kwargs");
-    kwargs = ordered["chat_template_kwargs"];
-  }
+  // Types were checked by the field table; the ordered copy keeps the client's key order for the template.
+  const ordered_json kwargs =
+      body.has("chat_template_kwargs") ? ordered["chat_template_kwargs"] : ordered_json::object();
   ordered_json vars = chat_template_variables(*model.chat_source, messages, add_generation_prompt, kwargs);
-  const bool has_tools = has(body, "tools");
-  if (has_tools) {
-    if (!body["tools"].is_array()) throw bad_request("'tools' must be a list", "tools");
-    vars["tools"] = ordered["tools"];
-  }
-  if (has(body, "documents")) vars["documents"] = ordered["documents"];
+  const bool has_tools = body.has("tools");
+  if (has_tools) vars["tools"] = ordered["tools"];
+  if (body.has("documents")) vars["documents"] = ordered["documents"];
   const ChatTemplate& t = chat_template_for(model, has_tools);
   std::string text;
   try {
@@ -131,7 +125,8 @@ std::string render(const json& body, const ordered_json& ordered, const ServedMo
 
 }  // namespace
 
-ChatPrompt render_chat_prompt(const json& body, const ordered_json& ordered, const ServedModel& model) {
+ChatPrompt render_chat_prompt(const CheckedBody& body, const ordered_json& ordered,
+                              const ServedModel& model) {
   const Tokenizer& tokenizer = require_tokenizer(model);
   const ordered_json messages = read_messages(ordered);
   ChatPrompt p;
@@ -139,80 +134,27 @@ ChatPrompt render_chat_prompt(const json& body, const ordered_json& ordered, con
   p.final_role = messages.back()["role"].get<std::string>();
   if (messages.back()["content"].is_string()) p.final_message = messages.back()["content"].get<std::string>();
   try {
-    p.token_ids = tokenizer.encode(p.text, get_bool(body, "add_special_tokens").value_or(false));
+    p.token_ids = tokenizer.encode(p.text, body.get<bool>("add_special_tokens").value_or(false));
   } catch (const Error& e) {
     throw bad_request(std::string("cannot tokenize the rendered chat prompt: ") + e.what(), "messages");
   }
   return p;
 }
 
-GenerationJob parse_chat_request(const json& body, const ordered_json& ordered, const ServedModel& model,
+GenerationJob parse_chat_request(const json& json_body, const ordered_json& ordered, const ServedModel& model,
                                  std::string_view request_id) {
-  log_unknown_fields(body,
-                     {"model",
-                      "messages",
-                      "max_tokens",
-                      "max_completion_tokens",
-                      "temperature",
-                      "top_p",
-                      "top_k",
-                      "min_p",
-                      "seed",
-                      "n",
-                      "stop",
-                      "stop_token_ids",
-                      "presence_penalty",
-                      "frequency_penalty",
-                      "repetition_penalty",
-                      "ignore_eos",
-                      "min_tokens",
-                      "logprobs",
-                      "top_logprobs",
-                      "echo",
-                      "stream",
-                      "stream_options",
-                      "user",
-                      "best_of",
-                      "use_beam_search",
-                      "logit_bias",
-                      "skip_special_tokens",
-                      "spaces_between_special_tokens",
-                      "include_stop_str_in_output",
-                      "add_special_tokens",
-                      "truncate_prompt_tokens",
-                      "priority",
-                      "response_format",
-                      "prompt_logprobs",
-                      "add_generation_prompt",
-                      "continue_final_message",
-                      "chat_template_kwargs",
-                      "tools",
-                      "tool_choice",
-                      "parallel_tool_calls",
-                      "documents",
-                      "length_penalty",
-                      "service_tier",
-                      "store",
-                      "metadata"},
-                     "/v1/chat/completions");
+  const CheckedBody body = check_fields(json_body, Endpoint::kChat);
   GenerationJob job;
   job.kind = ApiKind::kChat;
   job.model = check_model(body, model);
   job.id = make_response_id("chatcmpl-", request_id);
   job.created = unix_now();
-  if (has(body, "chat_template")) {
-    throw bad_request("a per-request chat_template is not supported; start the server with --chat-template",
-                      "chat_template");
-  }
-  if (has(body, "logprobs") && !body["logprobs"].is_boolean()) {
-    throw bad_request("'logprobs' must be true or false for /v1/chat/completions", "logprobs");
-  }
-  const auto top = get_int(body, "top_logprobs");
-  if (top && *top > 0 && !get_bool(body, "logprobs").value_or(false)) {
+  const auto top = body.get<int32_t>("top_logprobs");
+  if (top && *top > 0 && !body.get<bool>("logprobs").value_or(false)) {
     throw bad_request("top_logprobs needs logprobs set to true", "top_logprobs");
   }
   read_stream_options(body, job);
-  job.echo = get_bool(body, "echo").value_or(false);
+  job.echo = body.get<bool>("echo").value_or(false);
   GenerationRequest r = read_generation_request(body, model);
   job.n = r.sampling.n;
   job.logprobs = r.sampling.logprobs;

@@ -21,17 +21,18 @@ json merge_instance(const json& instance, const json& parameters, size_t index) 
 }
 
 GenerationRequest instance_request(const json& merged, const ServedModel& model, std::string& prompt_text) {
-  GenerationRequest r = read_generation_request(merged, model);
-  if (has(merged, "messages")) {
-    ChatPrompt chat = render_chat_prompt(merged, nlohmann::ordered_json::parse(merged.dump()), model);
+  const CheckedBody body = check_fields(merged, Endpoint::kPredict);
+  GenerationRequest r = read_generation_request(body, model);
+  if (body.has("messages")) {
+    ChatPrompt chat = render_chat_prompt(body, nlohmann::ordered_json::parse(merged.dump()), model);
     r.prompt_token_ids = std::move(chat.token_ids);
     prompt_text = std::move(chat.text);
   } else {
-    const auto prompt = get_string(merged, "prompt");
+    const auto prompt = body.get<std::string>("prompt");
     if (!prompt) throw bad_request("needs 'prompt' (a string) or 'messages'", "prompt");
     try {
       r.prompt_token_ids =
-          require_tokenizer(model).encode(*prompt, get_bool(merged, "add_special_tokens").value_or(true));
+          require_tokenizer(model).encode(*prompt, body.get<bool>("add_special_tokens").value_or(true));
     } catch (const ApiError&) {
       throw;
     } catch (const Error& e) {
@@ -39,7 +40,7 @@ GenerationRequest instance_request(const json& merged, const ServedModel& model,
     }
     prompt_text = *prompt;
   }
-  finish_max_tokens(r, merged, ApiKind::kPredict, model, "prompt");
+  finish_max_tokens(r, body, ApiKind::kPredict, model, "prompt");
   return r;
 }
 
@@ -49,7 +50,7 @@ GenerationJob parse_predict_request(const json& body, const ServedModel& model) 
   if (!body.contains("instances") || !body["instances"].is_array() || body["instances"].empty()) {
     throw bad_request("'instances' must be a non-empty list", "instances");
   }
-  if (has(body, "parameters") && !body["parameters"].is_object()) {
+  if (body.contains("parameters") && !body["parameters"].is_null() && !body["parameters"].is_object()) {
     throw bad_request("'parameters' must be an object", "parameters");
   }
   const json parameters = body.value("parameters", json::object());

@@ -9,137 +9,68 @@
 #include "runtime/head/sampling_json.h"
 
 namespace llmc::http_api {
-namespace {
 
-[[noreturn]] void wrong_type(const char* key, const char* expected, const json& value) {
-  throw bad_request("'" + std::string(key) + "' must be " + expected + ", got " +
-                        value.dump(-1, ' ', false, json::error_handler_t::replace),
-                    key);
-}
-
-// sampling_json's messages read "request: 'top_p' must be ..."; the quoted name becomes the error's param.
-std::string quoted_field(const std::string& message) {
-  const size_t open = message.find('\'');
-  const size_t close = open == std::string::npos ? open : message.find('\'', open + 1);
-  return close == std::string::npos ? "" : message.substr(open + 1, close - open - 1);
-}
-
-void refuse_unsupported(const json& body, int32_t n) {
-  if (has(body, "best_of")) {
-    const auto best_of = get_int(body, "best_of");
-    if (*best_of != n) throw bad_request("best_of different from n is not supported", "best_of");
-  }
-  if (get_bool(body, "use_beam_search").value_or(false)) {
-    throw bad_request("beam search is not supported", "use_beam_search");
-  }
-  if (has(body, "logit_bias") && !(body["logit_bias"].is_object() && body["logit_bias"].empty())) {
-    throw bad_request("logit_bias is not supported", "logit_bias");
-  }
-  for (const char* key : {"prompt_logprobs", "guided_json", "guided_regex", "guided_choice", "guided_grammar",
-                          "structured_outputs", "suffix"}) {
-    if (has(body, key)) throw bad_request(std::string(key) + " is not supported", key);
-  }
-  if (has(body, "response_format")) {
-    const json& f = body["response_format"];
-    if (!f.is_object() || f.value("type", json()) != "text") {
-      throw bad_request("response_format other than {\"type\": \"text\"} is not supported",
-                        "response_format");
-    }
-  }
-}
-
-}  // namespace
+ApiError field_error(const FieldError& e) { return bad_request(e.what(), e.field()); }
 
 json parse_json_object(const std::string& body) {
   json parsed;
   try {
-    parsed = json::parse(body);
-  } catch (const json::parse_error& e) {
-    throw bad_request(std::string("the request body is not valid JSON: ") + e.what());
+    parsed = parse_request_json(body);
+  } catch (const FieldError& e) {
+    throw field_error(e);
   }
   if (!parsed.is_object()) throw bad_request("the request body must be a JSON object");
   return parsed;
 }
 
-bool has(const json& body, const char* key) {
-  const auto it = body.find(key);
-  return it != body.end() && !it->is_null();
-}
-
-std::optional<bool> get_bool(const json& body, const char* key) {
-  if (!has(body, key)) return std::nullopt;
-  if (!body[key].is_boolean()) wrong_type(key, "true or false", body[key]);
-  return body[key].get<bool>();
-}
-
-std::optional<int64_t> get_int(const json& body, const char* key) {
-  if (!has(body, key)) return std::nullopt;
-  const json& v = body[key];
-  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX)) {
-    wrong_type(key, "an integer", v);
+CheckedBody check_fields(const json& body, Endpoint endpoint) {
+  try {
+    CheckedBody checked(body, endpoint);
+    std::string unknown;
+    for (const std::string& key : checked.unknown_fields()) unknown += (unknown.empty() ? "" : ", ") + key;
+    if (!unknown.empty())
+      spdlog::info("{}: ignoring unknown request field(s): {}", endpoint_name(endpoint), unknown);
+    return checked;
+  } catch (const FieldError& e) {
+    throw field_error(e);
   }
-  return v.get<int64_t>();
 }
 
-std::optional<std::string> get_string(const json& body, const char* key) {
-  if (!has(body, key)) return std::nullopt;
-  if (!body[key].is_string()) wrong_type(key, "a string", body[key]);
-  return body[key].get<std::string>();
-}
-
-std::string check_model(const json& body, const ServedModel& model) {
-  const auto name = get_string(body, "model");
+std::string check_model(const CheckedBody& body, const ServedModel& model) {
+  const auto name = body.get<std::string>("model");
   if (!name) return model.names.front();
   if (std::find(model.names.begin(), model.names.end(), *name) == model.names.end())
     throw model_not_found(*name);
   return *name;
 }
 
-GenerationRequest read_generation_request(const json& body, const ServedModel& model) {
+GenerationRequest read_generation_request(const CheckedBody& body, const ServedModel& model) {
   GenerationRequest r;
-  try {
-    r.sampling = sampling_params_from_json(body, model.generation, "request");
-  } catch (const SubmitError& e) {
-    throw bad_request(e.what(), quoted_field(e.what()));
-  }
-  if (const auto n = get_int(body, "n"); n && (*n < 1 || *n > 1024))
-    throw bad_request("n must be in [1, 1024]", "n");
-  refuse_unsupported(body, r.sampling.n);
-  r.skip_special_tokens = get_bool(body, "skip_special_tokens").value_or(true);
-  if (const auto priority = get_int(body, "priority")) {
-    if (*priority < INT32_MIN || *priority > INT32_MAX)
-      throw bad_request("priority is out of range", "priority");
-    r.priority = static_cast<int32_t>(*priority);
-  }
+  r.sampling = read_sampling_params(body, model.generation);
+  if (const auto best_of = body.get<int32_t>("best_of"); best_of && *best_of != r.sampling.n)
+    throw bad_request("best_of different from n is not supported", "best_of");
+  r.skip_special_tokens = body.get<bool>("skip_special_tokens").value_or(true);
+  r.priority = body.get<int32_t>("priority").value_or(0);
   return r;
 }
 
-void log_unknown_fields(const json& body, std::initializer_list<std::string_view> known,
-                        std::string_view api) {
-  std::string unknown;
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (std::find(known.begin(), known.end(), it.key()) != known.end()) continue;
-    unknown += (unknown.empty() ? "" : ", ") + it.key();
-  }
-  if (!unknown.empty()) spdlog::info("{}: ignoring unknown request field(s): {}", api, unknown);
-}
-
-void read_stream_options(const json& body, GenerationJob& job) {
-  job.stream = get_bool(body, "stream").value_or(false);
-  if (has(body, "stream_options")) {
-    const json& o = body["stream_options"];
-    if (!o.is_object()) wrong_type("stream_options", "an object", o);
+void read_stream_options(const CheckedBody& body, GenerationJob& job) {
+  job.stream = body.get<bool>("stream").value_or(false);
+  if (const json* o = body.value("stream_options")) {
     if (!job.stream)
       throw bad_request("stream_options can only be given when stream is true", "stream_options");
-    job.include_usage = get_bool(o, "include_usage").value_or(false);
+    const auto usage = o->find("include_usage");
+    if (usage != o->end() && !usage->is_null() && !usage->is_boolean())
+      throw bad_request("'stream_options.include_usage' must be true or false", "stream_options");
+    job.include_usage = usage != o->end() && usage->is_boolean() && usage->get<bool>();
   }
 }
 
-void finish_max_tokens(GenerationRequest& request, const json& body, ApiKind kind, const ServedModel& model,
-                       const char* prompt_field) {
+void finish_max_tokens(GenerationRequest& request, const CheckedBody& body, ApiKind kind,
+                       const ServedModel& model, const char* prompt_field) {
   const int64_t prompt_len = static_cast<int64_t>(request.prompt_token_ids.size());
   const int64_t room = model.max_model_len - prompt_len;
-  const bool given = has(body, "max_tokens") || has(body, "max_completion_tokens");
+  const bool given = body.has("max_tokens") || body.has("max_completion_tokens");
   if (!given) {
     int64_t fallback = kind == ApiKind::kChat ? room : 16;
     if (model.generation.max_new_tokens)
@@ -158,10 +89,9 @@ void finish_max_tokens(GenerationRequest& request, const json& body, ApiKind kin
   }
 }
 
-void truncate_prompt(GenerationRequest& request, const json& body) {
-  const auto keep = get_int(body, "truncate_prompt_tokens");
+void truncate_prompt(GenerationRequest& request, const CheckedBody& body) {
+  const auto keep = body.get<int64_t>("truncate_prompt_tokens");  // in [1, 2^31 - 1] (the table)
   if (!keep) return;
-  if (*keep < 1) throw bad_request("truncate_prompt_tokens must be at least 1", "truncate_prompt_tokens");
   auto& ids = request.prompt_token_ids;
   if (static_cast<int64_t>(ids.size()) > *keep) ids.erase(ids.begin(), ids.end() - *keep);
 }

@@ -20,17 +20,18 @@ json models_body(const ServedModel& model, int64_t created) {
   return {{"object", "list"}, {"data", std::move(data)}};
 }
 
-json tokenize_body(const json& body, const nlohmann::ordered_json& ordered, const ServedModel& model) {
+json tokenize_body(const json& json_body, const nlohmann::ordered_json& ordered, const ServedModel& model) {
+  const CheckedBody body = check_fields(json_body, Endpoint::kTokenize);
   check_model(body, model);
   const Tokenizer& tokenizer = require_tokenizer(model);
   std::vector<int32_t> ids;
-  if (body.contains("messages")) {
+  if (body.has("messages")) {
     ids = render_chat_prompt(body, ordered, model).token_ids;
   } else {
-    const auto prompt = get_string(body, "prompt");
+    const auto prompt = body.get<std::string>("prompt");
     if (!prompt) throw bad_request("needs 'prompt' (a string) or 'messages'", "prompt");
     try {
-      ids = tokenizer.encode(*prompt, get_bool(body, "add_special_tokens").value_or(true));
+      ids = tokenizer.encode(*prompt, body.get<bool>("add_special_tokens").value_or(true));
     } catch (const Error& e) {
       throw bad_request(std::string("cannot tokenize the prompt: ") + e.what(), "prompt");
     }
@@ -39,7 +40,7 @@ json tokenize_body(const json& body, const nlohmann::ordered_json& ordered, cons
               {"max_model_len", model.max_model_len},
               {"tokens", ids},
               {"token_strs", nullptr}};
-  if (get_bool(body, "return_token_strs").value_or(false)) {
+  if (body.get<bool>("return_token_strs").value_or(false)) {
     json strs = json::array();
     for (const int32_t id : ids) strs.push_back(tokenizer.contains_id(id) ? tokenizer.id_to_token(id) : "");
     out["token_strs"] = std::move(strs);
@@ -47,22 +48,18 @@ json tokenize_body(const json& body, const nlohmann::ordered_json& ordered, cons
   return out;
 }
 
-json detokenize_body(const json& body, const ServedModel& model) {
+json detokenize_body(const json& json_body, const ServedModel& model) {
+  const CheckedBody body = check_fields(json_body, Endpoint::kDetokenize);
   check_model(body, model);
   const Tokenizer& tokenizer = require_tokenizer(model);
-  if (!body.contains("tokens") || !body["tokens"].is_array()) {
-    throw bad_request("'tokens' must be a list of token ids", "tokens");
+  const auto ids = body.get<std::vector<int32_t>>("tokens");  // each in [0, 2^31 - 1] (the table)
+  if (!ids) throw bad_request("'tokens' must be a list of token ids", "tokens");
+  for (const int32_t id : *ids) {
+    if (!tokenizer.contains_id(id))
+      throw bad_request(
+          "'tokens' holds " + std::to_string(id) + ", which is not a token id of this tokenizer", "tokens");
   }
-  std::vector<int32_t> ids;
-  for (const json& t : body["tokens"]) {
-    if (!t.is_number_integer() || t.get<int64_t>() < 0 ||
-        !tokenizer.contains_id(static_cast<int32_t>(t.get<int64_t>())) || t.get<int64_t>() > INT32_MAX) {
-      throw bad_request("'tokens' holds " + t.dump() + ", which is not a token id of this tokenizer",
-                        "tokens");
-    }
-    ids.push_back(t.get<int32_t>());
-  }
-  return {{"prompt", tokenizer.decode(ids, false)}};
+  return {{"prompt", tokenizer.decode(*ids, false)}};
 }
 
 }  // namespace llmc::http_api

@@ -302,5 +302,71 @@ TEST(JsonBody, MalformedOrNotAnObjectIs400) {
   EXPECT_EQ(error_of([] { parse_json_object("{\"a\": NaN}"); }).status(), 400);
 }
 
+TEST(JsonBody, NumbersBeyondADoubleAre400NamingTheField) {
+  for (const char* field : {"temperature", "max_tokens", "seed", "an_unknown_field"}) {
+    const ApiError e =
+        error_of([&] { parse_json_object(std::string("{\"prompt\": \"a\", \"") + field + "\": 1e999}"); });
+    EXPECT_EQ(e.status(), 400) << field;
+    EXPECT_EQ(e.param(), field) << e.what();
+  }
+  EXPECT_EQ(error_of([] { parse_json_object(R"({"stop_token_ids": [1, -1e400]})"); }).param(),
+            "stop_token_ids");
+}
+
+// Every integer field past 32 bits is refused naming it, in both APIs, rather than wrapped (4294967297 used
+// to generate 1 token; 2147483648 used to be reported as -2147483648).
+TEST(RequestLimits, IntegersPast32BitsAreRefusedInEveryApi) {
+  const json messages = {{{"role", "user"}, {"content", "x"}}};
+  for (const char* field : {"max_tokens", "min_tokens", "top_k", "n", "priority", "truncate_prompt_tokens"}) {
+    for (const int64_t v : {2147483648LL, 4294967297LL}) {
+      const ApiError c = error_of([&] { completion({{"prompt", "a"}, {field, v}}); });
+      EXPECT_EQ(c.status(), 400) << field;
+      EXPECT_EQ(c.param(), field) << c.what();
+      EXPECT_EQ(std::string(c.what()).find("-2147483648]"), std::string::npos) << c.what();
+      EXPECT_NE(std::string(c.what()).find("got " + std::to_string(v)), std::string::npos) << c.what();
+      EXPECT_EQ(error_of([&] { chat({{"messages", messages}, {field, v}}); }).param(), field);
+    }
+  }
+  EXPECT_EQ(error_of([] { completion({{"prompt", "a"}, {"logprobs", 4294967297LL}}); }).param(), "logprobs");
+  EXPECT_EQ(error_of([&] {
+              chat({{"messages", messages}, {"logprobs", true}, {"top_logprobs", 4294967297LL}});
+            }).param(),
+            "top_logprobs");
+  EXPECT_EQ(error_of([] {
+              completion({{"prompt", "a"}, {"seed", json::parse("9223372036854775808")}});
+            }).param(),
+            "seed");
+  EXPECT_EQ(error_of([] {
+              completion({{"prompt", "a"}, {"stop_token_ids", {4294967297LL}}});
+            }).param(),
+            "stop_token_ids");
+  EXPECT_EQ(error_of([] { completion({{"prompt", {1, 4294967297LL}}}); }).param(), "prompt");
+  EXPECT_EQ(error_of([] { detokenize_body({{"tokens", {4294967297LL}}}, model()); }).param(), "tokens");
+  EXPECT_EQ(error_of([] {
+              parse_generate_request({{"prompt", "a"}, {"max_tokens", 4294967297LL}}, model());
+            }).param(),
+            "max_tokens");
+  const ApiError p = error_of([] {
+    parse_predict_request({{"instances", {"a"}}, {"parameters", {{"top_k", 4294967297LL}}}}, model());
+  });
+  EXPECT_EQ(p.param(), "top_k") << p.what();
+  // The largest 32-bit values are in range: max_tokens then meets the context check, top_k is just large.
+  EXPECT_EQ(error_of([] {
+              completion({{"prompt", "a"}, {"max_tokens", 2147483647}});
+            }).code(),
+            "context_length_exceeded");
+  EXPECT_EQ(completion({{"prompt", "a"}, {"top_k", 2147483647}}).requests[0].sampling.top_k, 2147483647);
+}
+
+TEST(RequestLimits, FloatFieldsAreCheckedBeforeNarrowing) {
+  // 1e300 would become +inf as a float and pass a ">= 0" check on the float.
+  EXPECT_EQ(error_of([] { completion({{"prompt", "a"}, {"temperature", 1e300}}); }).param(), "temperature");
+  EXPECT_EQ(error_of([] {
+              completion({{"prompt", "a"}, {"repetition_penalty", 1e300}});
+            }).param(),
+            "repetition_penalty");
+  EXPECT_EQ(error_of([] { completion({{"prompt", "a"}, {"top_p", 0}}); }).param(), "top_p");
+}
+
 }  // namespace
 }  // namespace llmc::http_api
