@@ -47,14 +47,23 @@ completion='{"model":"'"$LLMC_MODEL"'","prompt":"Hello","max_tokens":4,"temperat
 
 expect 200 "health without a key" "$base/health"
 expect 200 "ping" "$base/ping"
-expect 200 "version" "$base/version"
+expect 200 "ping (POST) without a key" -X POST "$base/ping"
+# --api-key guards every route but the health probes: each answers 401 without the key, its own status with it.
+for route in "GET /version" "GET /metrics" "POST /tokenize" "POST /detokenize" "POST /generate" \
+  "GET /v1/models" "POST /v1/completions" "POST /v1/chat/completions" "GET /no-such-route"; do
+  method="${route%% *}" path="${route#* }"
+  expect 401 "$route without a key" -X "$method" "${json[@]}" -d '{}' "$base$path"
+  body_has "$route without a key: invalid_api_key" '"code":"invalid_api_key"'
+  expect 401 "$route with a wrong key" -X "$method" -H "Authorization: Bearer nope" "$base$path"
+done
+expect 200 "version with the key" "${auth[@]}" "$base/version"
 body_has "version body" '"version"'
 expect 401 "models without a key" "$base/v1/models"
 expect 401 "models with a wrong key" -H "Authorization: Bearer nope" "$base/v1/models"
 expect 200 "models with the key" "${auth[@]}" "$base/v1/models"
 body_has "models body" "\"id\":\"$LLMC_MODEL\""
 expect 404 "unknown route" "${auth[@]}" "$base/v1/embeddings-nope"
-expect 404 "unknown route outside /v1" "$base/nothing-here"
+expect 404 "unknown route outside /v1" "${auth[@]}" "$base/nothing-here"
 expect 405 "wrong method" "${auth[@]}" "$base/v1/completions"
 expect 404 "unknown model" "${auth[@]}" "${json[@]}" -d '{"model":"gpt-9","prompt":"x"}' "$base/v1/completions"
 expect 400 "malformed JSON" "${auth[@]}" "${json[@]}" -d '{"prompt": "x",' "$base/v1/completions"
@@ -109,15 +118,15 @@ if [[ "$(head -c 6 "$tmp/stream")" == "data: " && "$(tail -c 14 "$tmp/stream" | 
   echo "FAIL chat SSE framing: $(head -c 300 "$tmp/stream")"
   failures=$((failures + 1))
 fi
-expect 200 "generate" "${json[@]}" -d '{"prompt":"Hello","max_tokens":3}' "$base/generate"
+expect 200 "generate" "${auth[@]}" "${json[@]}" -d '{"prompt":"Hello","max_tokens":3}' "$base/generate"
 body_has "generate body" '^\{"text":\["Hello'
-expect 200 "tokenize" "${json[@]}" -d '{"prompt":"Hello world"}' "$base/tokenize"
+expect 200 "tokenize" "${auth[@]}" "${json[@]}" -d '{"prompt":"Hello world"}' "$base/tokenize"
 body_has "tokenize ids" '"tokens":\[128000,9906,1917\]'
-expect 200 "detokenize" "${json[@]}" -d '{"tokens":[9906,1917]}' "$base/detokenize"
+expect 200 "detokenize" "${auth[@]}" "${json[@]}" -d '{"tokens":[9906,1917]}' "$base/detokenize"
 body_has "detokenize text" '"prompt":"Hello world"'
 
 # Metrics after that traffic.
-expect 200 "metrics" "$base/metrics"
+expect 200 "metrics" "${auth[@]}" "$base/metrics"
 for name in vllm:num_requests_running vllm:num_requests_waiting vllm:kv_cache_usage_perc \
   vllm:prefix_cache_queries_total vllm:prefix_cache_hits_total vllm:prompt_tokens_total \
   vllm:generation_tokens_total 'vllm:time_to_first_token_seconds_bucket' 'vllm:inter_token_latency_seconds_bucket' \

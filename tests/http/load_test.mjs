@@ -10,7 +10,7 @@ const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: process.env.LLMC_API_
 setTimeout(() => { console.error('FAIL: timed out after 480 s'); process.exit(1); }, 480_000).unref();
 
 async function metrics() {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${process.env.LLMC_API_KEY}` } })).text();
   const value = (name, labels = '') => {
     const line = text.split('\n').find((l) => l.startsWith(name + '{') && l.includes(labels));
     assert.ok(line, `metric ${name}${labels} missing`);

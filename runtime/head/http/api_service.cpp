@@ -46,9 +46,10 @@ ApiService::Dispatch ApiService::dispatch(const HttpRequest& request) {
       throw ApiError(503, "the engine is dead: " + engine_.dead_reason(), "server_error", "", "engine_dead");
     }
     if (draining_) throw ApiError(503, "the server is shutting down", "server_error", "", "shutting_down");
-    // A CORS preflight carries no credentials by design; everything else under /v1/ needs the key.
+    // A CORS preflight carries no credentials by design; every other route but the health probes needs the
+    // key (router.h says which).
     const bool preflight = request.method == "OPTIONS" && !options_.allowed_origins.empty();
-    if (!preflight) check_api_key(request, options_.api_key);
+    if (!preflight) check_api_key(request, options_);
     const Route route = match_route(request, options_);
     if (route == Route::kPreflight) {
       d.response = preflight_response(request, options_.allowed_origins);

@@ -14,7 +14,10 @@ namespace po = boost::program_options;
 void add_frontend_options(po::options_description& desc, HttpCliOptions& o) {
   desc.add_options()("host", po::value(&o.server.host)->default_value("0.0.0.0"), "address to listen on")(
       "port", po::value(&o.server.port)->default_value(8000), "port to listen on (0: any free port)")(
-      "api-key", po::value(&o.server.api_key), "require 'Authorization: Bearer KEY' on /v1/*")(
+      "api-key", po::value(&o.server.api_key),
+      "require 'Authorization: Bearer KEY' on every route but /health and /ping")(
+      "disable-metrics-auth", po::bool_switch(&o.server.metrics_without_api_key),
+      "with --api-key: serve /metrics without the key (for a Prometheus scraper)")(
       "allowed-origins", po::value(&o.allowed_origins), "CORS origins: a JSON list ('[\"*\"]') or a,b,c")(
       "chat-template", po::value(&o.chat_template), "a Jinja chat template file (default: the tokenizer's)")(
       "shutdown-timeout", po::value(&o.shutdown_timeout_s)->default_value(30),

@@ -27,7 +27,9 @@ namespace llmc {
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 8000;                      // 0: any free port (port() says which)
-  std::string api_key;                       // non-empty: /v1/* needs "Authorization: Bearer <key>"
+  std::string api_key;                       // non-empty: every route but /health, /ping and
+                                             // health_route needs "Authorization: Bearer <key>"
+  bool metrics_without_api_key = false;      // with api_key: /metrics stays open (a scraper without it)
   std::vector<std::string> allowed_origins;  // CORS origins ("*" for any); empty: no CORS headers
   int io_threads = 2;
   size_t max_body_bytes = size_t{32} << 20;   // larger request bodies get 413

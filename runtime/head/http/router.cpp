@@ -68,8 +68,17 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-void check_api_key(const HttpRequest& request, const std::string& api_key) {
-  if (api_key.empty() || !(request.path == "/v1" || request.path.rfind("/v1/", 0) == 0)) return;
+bool needs_api_key(const HttpRequest& request, const HttpServerOptions& options) {
+  if (options.api_key.empty()) return false;
+  const std::string& path = request.path;
+  if (path == "/health" || path == "/ping" || (!options.health_route.empty() && path == options.health_route))
+    return false;
+  return !(path == "/metrics" && options.metrics_without_api_key);
+}
+
+void check_api_key(const HttpRequest& request, const HttpServerOptions& options) {
+  if (!needs_api_key(request, options)) return;
+  const std::string& api_key = options.api_key;
   const auto header = request.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   const std::string_view given = header && header->substr(0, kBearer.size()) == kBearer

@@ -28,9 +28,14 @@ enum class Route {
 // Throws ApiError 404 (unknown path) or 405 (known path, other method).
 Route match_route(const HttpRequest& request, const HttpServerOptions& options);
 
-// /v1/* only: throws ApiError 401 unless "Authorization: Bearer <api_key>" matches (compared in constant
-// time).
-void check_api_key(const HttpRequest& request, const std::string& api_key);
+// Whether `request` needs the API key: with options.api_key set, every path but the health probes (/health,
+// /ping, AIP_HEALTH_ROUTE), which load balancers and orchestrators call without credentials, and /metrics
+// when options.metrics_without_api_key (a Prometheus scraper without the key). Unknown paths too, so a
+// client without the key learns nothing about which routes exist.
+bool needs_api_key(const HttpRequest& request, const HttpServerOptions& options);
+// Throws ApiError 401 unless the request needs no key or "Authorization: Bearer <api_key>" matches (compared
+// in constant time).
+void check_api_key(const HttpRequest& request, const HttpServerOptions& options);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 // CORS headers for a response to `request` (none when no origins are configured or the origin is not

@@ -1,4 +1,4 @@
-// Routing (404 / 405), the API key (401 on /v1/* only), CORS, and the command-line / Vertex AI options.
+// Routing (404 / 405), the API key (401 on every route but the health probes), CORS, and the command-line / Vertex AI options.
 #include "runtime/head/http/router.h"
 
 #include <gtest/gtest.h>
@@ -53,28 +53,50 @@ TEST(Router, KnownRoutesUnknownPathsAndWrongMethods) {
   EXPECT_EQ(match_route(req("GET", "/healthz"), o), Route::kHealth);
 }
 
-TEST(ApiKey, OnlyV1IsProtectedAndTheKeyMustMatchExactly) {
-  const std::string key = "sk-secret";
+TEST(ApiKey, EveryRouteButTheHealthProbesNeedsTheKeyAndItMustMatchExactly) {
+  HttpServerOptions o;
+  o.api_key = "sk-secret";
+  o.predict_route = "/v1/endpoints/x:predict";
+  o.health_route = "/healthz";
   auto status = [&](const HttpRequest& r) {
     try {
-      check_api_key(r, key);
+      check_api_key(r, o);
     } catch (const ApiError& e) {
       EXPECT_EQ(e.code(), "invalid_api_key");
       return e.status();
     }
     return 200;
   };
-  EXPECT_EQ(status(req("GET", "/v1/models")), 401);
-  EXPECT_EQ(status(req("GET", "/v1/models", {{"authorization", "Bearer sk-secret"}})), 200);
+  const std::vector<std::pair<std::string, std::string>> key = {{"authorization", "Bearer sk-secret"}};
+  // Every route the server has (router.h's list), with and without the key.
+  const std::vector<std::pair<std::string, std::string>> guarded = {
+      {"GET", "/v1/models"},   {"GET", "/v1/models/tiny"}, {"POST", "/v1/completions"},
+      {"POST", "/v1/chat/completions"}, {"GET", "/version"}, {"POST", "/tokenize"},
+      {"POST", "/detokenize"}, {"GET", "/metrics"},        {"POST", "/generate"},
+      {"POST", "/v1/endpoints/x:predict"}, {"GET", "/no-such-route"}};
+  for (const auto& [method, path] : guarded) {
+    EXPECT_EQ(status(req(method, path)), 401) << method << " " << path;
+    EXPECT_EQ(status(req(method, path, key)), 200) << method << " " << path;
+  }
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/health"}, {"GET", "/ping"}, {"POST", "/ping"}, {"GET", "/healthz"}}) {
+    EXPECT_EQ(status(req(method, path)), 200) << method << " " << path;
+    EXPECT_EQ(status(req(method, path, key)), 200) << method << " " << path;
+  }
   EXPECT_EQ(status(req("GET", "/v1/models", {{"authorization", "Bearer sk-secreT"}})), 401);
   EXPECT_EQ(status(req("GET", "/v1/models", {{"authorization", "Bearer sk-secret2"}})), 401);
   EXPECT_EQ(status(req("GET", "/v1/models", {{"authorization", "Bearer sk-secre"}})), 401);
   EXPECT_EQ(status(req("GET", "/v1/models", {{"authorization", "sk-secret"}})), 401);
   EXPECT_EQ(status(req("GET", "/v1/models", {{"authorization", "Basic sk-secret"}})), 401);
-  EXPECT_EQ(status(req("GET", "/health")), 200);
+  // --disable-metrics-auth opens /metrics and nothing else.
+  o.metrics_without_api_key = true;
   EXPECT_EQ(status(req("GET", "/metrics")), 200);
-  EXPECT_EQ(status(req("POST", "/tokenize")), 200);
-  check_api_key(req("GET", "/v1/models"), "");  // no key configured: open
+  EXPECT_EQ(status(req("POST", "/tokenize")), 401);
+  EXPECT_EQ(status(req("GET", "/v1/models")), 401);
+  // No key configured: everything is open.
+  o.api_key.clear();
+  o.metrics_without_api_key = false;
+  for (const auto& [method, path] : guarded) EXPECT_EQ(status(req(method, path)), 200) << path;
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("", "abc"));
   EXPECT_FALSE(constant_time_equal("abcd", "abc"));
@@ -124,7 +146,8 @@ TEST(HttpOptions, FlagsEnvironmentAndErrors) {
   po::options_description desc;
   add_http_options(desc, o);
   const char* argv[] = {"x", "--port",      "0",  "--api-key",         "k",       "--served-model-name", "a",
-                        "b", "--tokenizer", "/t", "--allowed-origins", "[\"*\"]", "--shutdown-timeout",  "5"};
+                        "b", "--tokenizer", "/t", "--allowed-origins", "[\"*\"]", "--shutdown-timeout",  "5",
+                        "--disable-metrics-auth"};
   po::variables_map vm;
   po::store(po::parse_command_line(static_cast<int>(std::size(argv)), argv, desc), vm);
   po::notify(vm);
@@ -136,6 +159,7 @@ TEST(HttpOptions, FlagsEnvironmentAndErrors) {
   EXPECT_EQ(o.server.predict_route, "/predict");
   EXPECT_EQ(o.server.health_route, "/healthz");
   EXPECT_EQ(o.server.api_key, "k");
+  EXPECT_TRUE(o.server.metrics_without_api_key);
   EXPECT_EQ(o.model.served_model_names, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(o.model.tokenizer_dir, std::filesystem::path("/t"));
   EXPECT_EQ(o.server.allowed_origins, std::vector<std::string>{"*"});

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <thread>
+#include <tuple>
 
 #include "../engine/fixture_models.h"
 #include "engine/model/shard_spec.h"
@@ -246,6 +247,22 @@ TEST(HttpServer, ApiKeyCorsAndBodyLimit) {
   EXPECT_EQ(http_request(s.port(), "GET", "/v1/models", "", {{"Authorization", "Bearer sk-test"}}).status,
             200);
   EXPECT_EQ(http_request(s.port(), "GET", "/health").status, 200);
+  EXPECT_EQ(http_request(s.port(), "GET", "/ping").status, 200);
+  // Every other route needs the key: without it 401 before anything runs, with it the route's own answer.
+  const std::string generate = json({{"prompt", "Hello"}, {"max_tokens", 1}}).dump();
+  const std::string tokenize = json({{"prompt", "Hello"}}).dump();
+  const std::string detokenize = json({{"tokens", {9906}}}).dump();
+  for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", "/metrics", ""},
+           {"GET", "/version", ""},
+           {"POST", "/tokenize", tokenize},
+           {"POST", "/detokenize", detokenize},
+           {"POST", "/generate", generate},
+           {"POST", "/v1/completions", generate}}) {
+    expect_openai_error(http_request(s.port(), method, path, body), 401);
+    EXPECT_EQ(http_request(s.port(), method, path, body, {{"Authorization", "Bearer sk-test"}}).status, 200)
+        << path;
+  }
   const ClientResponse cors =
       http_request(s.port(), "GET", "/v1/models", "",
                    {{"Authorization", "Bearer sk-test"}, {"Origin", "http://ui.example"}});
@@ -261,6 +278,18 @@ TEST(HttpServer, ApiKeyCorsAndBodyLimit) {
   const ClientResponse r = big.read_response();
   expect_openai_error(r, 413);
   EXPECT_EQ(r.headers.at("connection"), "close");
+}
+
+TEST(HttpServer, DisableMetricsAuthOpensMetricsOnly) {
+  HttpServerOptions o = quick_options();
+  o.api_key = "sk-test";
+  o.metrics_without_api_key = true;
+  Served s(o);
+  const ClientResponse m = http_request(s.port(), "GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("vllm:num_requests_running"), std::string::npos);
+  expect_openai_error(http_request(s.port(), "POST", "/tokenize", json({{"prompt", "x"}}).dump()), 401);
+  expect_openai_error(http_request(s.port(), "GET", "/v1/models"), 401);
 }
 
 TEST(HttpServer, ClientThatLeavesMidStreamIsAbortedAndItsBlocksFreed) {
