@@ -26,6 +26,12 @@ int hex_value(char c) {
 class ByteLevelDecoder final : public Decoder {
  public:
   void decode_chain(std::vector<std::string>& tokens) const override {
+    decode_chain_raw(tokens);
+    std::string text;
+    utf8::append_lossy(text, tokens[0]);
+    tokens[0] = std::move(text);
+  }
+  void decode_chain_raw(std::vector<std::string>& tokens) const override {
     std::string bytes;
     for (const std::string& token : tokens) {
       const size_t start = bytes.size();
@@ -41,9 +47,7 @@ class ByteLevelDecoder final : public Decoder {
       }
       if (!mapped) bytes.replace(start, std::string::npos, token);
     }
-    std::string text;
-    utf8::append_lossy(text, bytes);
-    tokens.assign(1, std::move(text));
+    tokens.assign(1, std::move(bytes));
   }
 };
 
@@ -78,13 +82,18 @@ class ReplaceDecoder final : public Decoder {
 // well-formed UTF-8.
 class ByteFallbackDecoder final : public Decoder {
  public:
-  void decode_chain(std::vector<std::string>& tokens) const override {
+  void decode_chain(std::vector<std::string>& tokens) const override { decode(tokens, false); }
+  void decode_chain_raw(std::vector<std::string>& tokens) const override { decode(tokens, true); }
+  bool has_byte_fallback() const override { return true; }
+
+ private:
+  static void decode(std::vector<std::string>& tokens, bool raw) {
     std::vector<std::string> out;
     out.reserve(tokens.size());
     std::string run;
     auto flush = [&] {
       if (run.empty()) return;
-      if (utf8::is_valid(run)) {
+      if (raw || utf8::is_valid(run)) {
         out.push_back(run);
       } else {
         for (size_t k = 0; k < run.size(); ++k) out.emplace_back("\xEF\xBF\xBD");
@@ -103,7 +112,6 @@ class ByteFallbackDecoder final : public Decoder {
     flush();
     tokens = std::move(out);
   }
-  bool has_byte_fallback() const override { return true; }
 };
 
 class FuseDecoder final : public Decoder {
@@ -152,6 +160,9 @@ class SequenceDecoder final : public Decoder {
   explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps) : steps_(std::move(steps)) {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (const auto& step : steps_) step->decode_chain(tokens);
+  }
+  void decode_chain_raw(std::vector<std::string>& tokens) const override {
+    for (const auto& step : steps_) step->decode_chain_raw(tokens);
   }
   bool has_byte_fallback() const override {
     for (const auto& step : steps_) {

@@ -17,6 +17,10 @@ class Decoder {
  public:
   virtual ~Decoder() = default;
   virtual void decode_chain(std::vector<std::string>& tokens) const = 0;
+  // The same chain without repairing bytes: ByteLevel and ByteFallback pass every byte through, even where
+  // the bytes are not (yet) well-formed UTF-8. What one token contributes to a text, byte for byte
+  // (Tokenizer::token_bytes, for constrained decoding).
+  virtual void decode_chain_raw(std::vector<std::string>& tokens) const { decode_chain(tokens); }
   // True when the chain has a ByteFallback step, which joins runs of <0xXX> tokens across token boundaries
   // (the incremental detokenizer must not cut inside such a run).
   virtual bool has_byte_fallback() const { return false; }

@@ -101,6 +101,26 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special_to
   return text;
 }
 
+std::optional<std::string> Tokenizer::token_bytes(int32_t id) const {
+  const std::string* token = impl_->token_string(id);
+  if (!token) return std::nullopt;
+  if (!impl_->decoder) return *token;
+  // Decoded after a plain anchor, so that decoders treating the first token specially (SentencePiece's
+  // leading-space strip) see the token mid-text; the anchor's own text is then cut off.
+  const std::string anchor = "a";
+  std::vector<std::string> alone{anchor};
+  impl_->decoder->decode_chain_raw(alone);
+  std::vector<std::string> pair{anchor, *token};
+  impl_->decoder->decode_chain_raw(pair);
+  std::string prefix;
+  for (const std::string& t : alone) prefix += t;
+  std::string text;
+  for (const std::string& t : pair) text += t;
+  LLMC_CHECK(text.starts_with(prefix)) << "tokenizer: cannot isolate the bytes of token " << id
+                                       << " (the decoder rewrote the text before it)";
+  return text.substr(prefix.size());
+}
+
 std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
   if (auto id = impl_->added.token_to_id(token)) return id;
   return impl_->model->token_to_id(token);

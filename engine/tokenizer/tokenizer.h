@@ -46,6 +46,11 @@ class Tokenizer {
   std::string decode(std::span<const int32_t> ids, bool skip_special_tokens,
                      std::optional<bool> clean_up_spaces = std::nullopt) const;
 
+  // The bytes token `id` adds to a decoded text when it follows other tokens: no first-token space strip, no
+  // repair of incomplete UTF-8 (a byte-fallback or byte-level token may hold part of a character). What a
+  // byte-level constraint matches tokens against. nullopt for ids the tokenizer does not know.
+  std::optional<std::string> token_bytes(int32_t id) const;
+
   std::optional<int32_t> token_to_id(std::string_view token) const;
   // Throws llmc::Error for an id the tokenizer does not know.
   std::string id_to_token(int32_t id) const;

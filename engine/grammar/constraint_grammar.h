@@ -1,0 +1,14 @@
+// ConstraintSpec -> Grammar, dispatching to the front end of each kind. Every kind compiles to the same
+// internal form (grammar.h), so matching and masks are one mechanism.
+#pragma once
+
+#include "engine/grammar/constraint.h"
+#include "engine/grammar/grammar.h"
+
+namespace llmc::grammar {
+
+// Throws llmc::Error naming the kind and what is wrong with the text (invalid JSON, unsupported keyword,
+// regex or grammar syntax) so the API can answer 400 with it.
+Grammar constraint_grammar(const ConstraintSpec& spec);
+
+}  // namespace llmc::grammar
