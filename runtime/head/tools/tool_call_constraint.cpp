@@ -56,4 +56,8 @@ ToolCallConstraint forced_tool_call_constraint(ToolCallFormat format, const orde
   return c;
 }
 
+ConstraintSpec constraint_spec(const ToolCallConstraint& constraint) {
+  return ConstraintSpec{ConstraintKind::kJsonSchema, constraint.schema.dump(), constraint.strict};
+}
+
 }  // namespace llmc::tools

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/grammar/constraint.h"
 #include "runtime/head/tools/tool_call_parser.h"
 
 namespace llmc::tools {
@@ -28,5 +29,8 @@ struct ToolCallConstraint {
 // A tool without parameters takes an empty object.
 ToolCallConstraint forced_tool_call_constraint(ToolCallFormat format, const nlohmann::ordered_json& tools,
                                                const std::optional<std::string>& only, bool parallel_tool_calls);
+
+// The grammar engine's form of it (engine/grammar/constraint.h): a json_schema constraint on the output.
+ConstraintSpec constraint_spec(const ToolCallConstraint& constraint);
 
 }  // namespace llmc::tools

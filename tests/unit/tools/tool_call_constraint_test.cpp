@@ -4,6 +4,8 @@
 
 #include "runtime/head/tools/chat_output_parser.h"
 #include "common/check.h"
+#include "engine/grammar/grammar_compiler.h"
+#include "engine/grammar/token_matcher.h"
 #include "runtime/head/tools/tool_call_constraint.h"
 
 namespace llmc::tools {
@@ -111,6 +113,49 @@ TEST(ForcedToolCall, InstancesOfTheSchemaParseAsTheCall) {
       EXPECT_EQ(m.tool_calls[i].arguments, k.calls[i].second);
     }
   }
+}
+
+// The constraint as the grammar engine compiles it, over a vocabulary of single bytes (token b is byte b, 256 is
+// EOS), so that what it accepts can be checked as text.
+bool constraint_accepts(const ToolCallConstraint& c, std::string_view text) {
+  static grammar::GrammarCompiler compiler = [] {
+    std::vector<std::string> bytes;
+    for (int b = 0; b < 256; ++b) bytes.emplace_back(1, static_cast<char>(b));
+    return grammar::GrammarCompiler(grammar::TokenVocabulary(std::move(bytes), {256}, 257));
+  }();
+  grammar::TokenMatcher m(compiler.compile(constraint_spec(c)));
+  if (!text.empty() && !m.accept_bytes(text)) return false;
+  return m.can_end();
+}
+
+TEST(ForcedToolCall, TheGrammarEngineTakesTheSchemaAndAcceptsOnlyCalls) {
+  const ToolCallConstraint hermes = forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::nullopt, true);
+  const ConstraintSpec spec = constraint_spec(hermes);
+  EXPECT_EQ(spec.kind, ConstraintKind::kJsonSchema);
+  EXPECT_EQ(ordered_json::parse(spec.text), hermes.schema);
+  EXPECT_FALSE(spec.strict);
+  EXPECT_TRUE(constraint_accepts(hermes, R"({"name": "get_weather", "arguments": {"city": "Oslo"}})"));
+  EXPECT_TRUE(constraint_accepts(hermes, R"({"name":"get_time","arguments":{}})"));
+  EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "get_weather", "arguments": {}})"));  // city is required
+  EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "rm_rf", "arguments": {}})"));
+  EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "get_time"})"));
+  EXPECT_FALSE(constraint_accepts(hermes, R"(Sure! {"name": "get_time", "arguments": {}})"));
+  EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "get_time", "arguments": {}, "extra": 1})"));
+
+  const ToolCallConstraint named =
+      forced_tool_call_constraint(ToolCallFormat::kLlama3Json, kTools, std::string("get_weather"), true);
+  EXPECT_TRUE(constraint_spec(named).strict);
+  EXPECT_TRUE(constraint_accepts(named, R"({"name": "get_weather", "parameters": {"city": "Oslo"}})"));
+  EXPECT_FALSE(constraint_accepts(named, R"({"name": "get_time", "parameters": {}})"));
+
+  const ToolCallConstraint mistral = forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, true);
+  EXPECT_TRUE(constraint_accepts(
+      mistral, R"([{"name": "get_time", "arguments": {}}, {"name": "get_weather", "arguments": {"city": "Rome"}}])"));
+  EXPECT_FALSE(constraint_accepts(mistral, "[]"));
+  const ToolCallConstraint single = forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, false);
+  EXPECT_FALSE(constraint_accepts(
+      single, R"([{"name": "get_time", "arguments": {}}, {"name": "get_time", "arguments": {}}])"));
+  EXPECT_TRUE(constraint_accepts(single, R"([{"name": "get_time", "arguments": {}}])"));
 }
 
 }  // namespace
