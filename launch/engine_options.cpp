@@ -37,7 +37,9 @@ void add_engine_options(OptionGroups& g, EngineOptions& o) {
        "float16 | float32 (the CPU computes in float32)")
       ("max-model-len", po::value(&o.worker.max_model_len)->default_value(0),
        "longest prompt + output in tokens (0: the model's)")
-      ("seed", po::value(&o.seed)->default_value(-1), "base seed for requests without one (-1: random)");
+      ("seed", po::value(&o.seed)->default_value(-1), "base seed for requests without one (-1: random)")
+      ("enforce-eager", po::bool_switch(&o.worker.enforce_eager),
+       "run every step eagerly: no CUDA graphs for decode steps");
   g.load.add_options()
       ("load-format", po::value(&o.worker.load_format)->default_value("auto"),
        "auto | safetensors | dummy (random weights of the model's shapes)");

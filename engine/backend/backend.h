@@ -79,7 +79,14 @@ class Backend {
   // and scratch_peak_bytes() reports the most one forward pass used; after it, a pass that needs more throws.
   virtual void reserve_scratch(int64_t bytes) = 0;
   virtual int64_t scratch_peak_bytes() const = 0;
+  // The workspace's bump position. A replayed graph writes the scratch range it was captured with, so the
+  // caller moves the position past it before allocating anything else in that step.
+  virtual int64_t scratch_position() const = 0;
+  virtual void set_scratch_position(int64_t bytes) = 0;
   virtual void copy_from_host(const void* src, Tensor& dst) = 0;
+  // Rows of a compact host array [rows, row_bytes] into the first rows of dst, whose rows are wider (a block
+  // table of fixed width filled only as far as this step's sequences need it).
+  virtual void copy_rows_from_host(const void* src, int64_t rows, int64_t row_bytes, Tensor& dst) = 0;
   virtual void copy_to_host(const Tensor& src, void* dst) = 0;
   // A weight from host values of `src_type` (f32, bf16 or f16), stored in activation_type().
   virtual Tensor upload_weight(const void* src, ScalarType src_type, std::vector<int64_t> shape) = 0;
@@ -122,7 +129,18 @@ class Backend {
   // naming the row for invalid parameters or non-finite logits.
   virtual std::vector<SampleOutput> sample(Tensor& logits, int64_t vocab, std::span<const SampleRow> rows) = 0;
   virtual void synchronize() = 0;
+
+  // Graphs (CUDA graphs; the CPU backend has none): the operations enqueued between begin_capture() and
+  // end_capture() are recorded, not run, and replay() runs them again with the same arguments and addresses.
+  // Nothing may allocate, copy from the host or wait for the device while capturing.
+  virtual bool supports_graphs() const { return false; }
+  virtual void begin_capture();
+  virtual int end_capture();  // the graph's handle for replay()
+  virtual void replay(int graph);
 };
+
+// For backends' copy_rows_from_host: checks the rows fit and returns dst's row pitch in bytes.
+int64_t check_row_copy(int64_t rows, int64_t row_bytes, const Tensor& dst);
 
 struct CpuBackendOptions {
   int threads = 0;  // compute threads; 0: all cores

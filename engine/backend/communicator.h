@@ -16,6 +16,9 @@ class Communicator {
   // The stream device operations must be ordered with (the backend's compute stream, a cudaStream_t); null for
   // host tensors. Called once, by the worker, before any operation.
   virtual void bind_stream(void* stream) {}
+  // Whether the collectives may be recorded into a CUDA graph (they enqueue on the bound stream and never
+  // wait on the host).
+  virtual bool capturable() const { return false; }
   // Elementwise sum across the group, in place (f32, bf16 or f16; sums of 16-bit values are taken in f32).
   virtual void all_reduce_sum(Tensor& t) = 0;
   // out [size * N, ...] = every rank's in [N, ...] concatenated along dimension 0 in rank order.
@@ -29,6 +32,7 @@ class SingleRankCommunicator final : public Communicator {
  public:
   int rank() const override { return 0; }
   int size() const override { return 1; }
+  bool capturable() const override { return true; }
   void all_reduce_sum(Tensor&) override {}
   void all_gather(const Tensor& in, Tensor& out) override;
   void send(const Tensor&, int peer) override;

@@ -46,11 +46,20 @@ class CpuBackend final : public Backend {
   void reset_scratch() override {}
   void reserve_scratch(int64_t) override {}
   int64_t scratch_peak_bytes() const override { return 0; }
+  int64_t scratch_position() const override { return 0; }
+  void set_scratch_position(int64_t) override {}
   DeviceMemory memory() const override { return {}; }
   void* native_stream() const override { return nullptr; }
 
   void copy_from_host(const void* src, Tensor& dst) override { std::memcpy(dst.raw(), src, dst.nbytes()); }
   void copy_to_host(const Tensor& src, void* dst) override { std::memcpy(dst, src.raw(), src.nbytes()); }
+  void copy_rows_from_host(const void* src, int64_t rows, int64_t row_bytes, Tensor& dst) override {
+    const int64_t pitch = check_row_copy(rows, row_bytes, dst);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::memcpy(static_cast<std::byte*>(dst.raw()) + r * pitch, static_cast<const std::byte*>(src) + r * row_bytes,
+                  static_cast<size_t>(row_bytes));
+    }
+  }
 
   Tensor upload_weight(const void* src, ScalarType src_type, std::vector<int64_t> shape) override {
     Tensor t = empty(ScalarType::kF32, std::move(shape));

@@ -9,11 +9,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "common/check.h"
 #include "engine/backend/cuda_backend.h"
+#include "engine/backend/cuda_graph_set.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embedding.cuh"
@@ -143,6 +145,12 @@ class CudaBackend final : public Backend {
   }
 
   int64_t scratch_peak_bytes() const override { return peak_; }
+  int64_t scratch_position() const override { return static_cast<int64_t>(used_); }
+  void set_scratch_position(int64_t bytes) override {
+    LLMC_CHECK(reserved_ && bytes >= 0 && static_cast<size_t>(bytes) <= arena_bytes_)
+        << "cuda backend: scratch position " << bytes << " outside the " << arena_bytes_ << "-byte workspace";
+    used_ = static_cast<size_t>(bytes);
+  }
 
   DeviceMemory memory() const override {
     size_t free_bytes = 0, total_bytes = 0;
@@ -155,6 +163,20 @@ class CudaBackend final : public Backend {
   void copy_from_host(const void* src, Tensor& dst) override {
     expect_device(dst, "copy_from_host destination");
     upload_bytes(static_cast<const std::byte*>(src), static_cast<std::byte*>(dst.raw()), dst.nbytes());
+  }
+
+  void copy_rows_from_host(const void* src, int64_t rows, int64_t row_bytes, Tensor& dst) override {
+    expect_device(dst, "copy_rows_from_host destination");
+    const int64_t pitch = check_row_copy(rows, row_bytes, dst);
+    const size_t bytes = static_cast<size_t>(rows * row_bytes);
+    if (bytes == 0) return;
+    LLMC_CHECK(bytes <= kStagingBytes) << "copy_rows_from_host: " << bytes << " bytes exceed the staging buffer";
+    LLMC_CUDA_CHECK(cudaEventSynchronize(staging_free_));
+    std::memcpy(staging_, src, bytes);
+    LLMC_CUDA_CHECK(cudaMemcpy2DAsync(dst.raw(), static_cast<size_t>(pitch), staging_, static_cast<size_t>(row_bytes),
+                                      static_cast<size_t>(row_bytes), static_cast<size_t>(rows),
+                                      cudaMemcpyHostToDevice, stream_));
+    LLMC_CUDA_CHECK(cudaEventRecord(staging_free_, stream_));
   }
 
   void copy_to_host(const Tensor& src, void* dst) override {
@@ -293,6 +315,14 @@ class CudaBackend final : public Backend {
 
   void synchronize() override { LLMC_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
+  bool supports_graphs() const override { return true; }
+  void begin_capture() override {
+    bind_device();
+    graphs_.begin(stream_);
+  }
+  int end_capture() override { return graphs_.end(stream_); }
+  void replay(int graph) override { graphs_.replay(graph, stream_); }
+
  private:
   // The current device is per host thread, and a rank's steps may run on another thread than the one that made
   // the backend (worker 0 beside the head, the warm-up thread): select ours before work is enqueued.
@@ -311,12 +341,12 @@ class CudaBackend final : public Backend {
   [[noreturn]] void throw_out_of_memory(size_t bytes, const std::string& what) const {
     size_t free_bytes = 0, total_bytes = 0;
     cudaMemGetInfo(&free_bytes, &total_bytes);
-    LLMC_CHECK(false) << "cuda:" << device_ << ": out of memory allocating " << mib(static_cast<int64_t>(bytes))
-                      << " for " << what << " (" << mib(static_cast<int64_t>(free_bytes)) << " free of "
-                      << mib(static_cast<int64_t>(total_bytes))
-                      << "); lower --gpu-memory-utilization's share for the KV cache, --max-model-len, "
+    LLMC_FAIL() << "cuda:" << device_ << ": out of memory allocating " << mib(static_cast<int64_t>(bytes))
+                << " for " << what << " (" << mib(static_cast<int64_t>(free_bytes)) << " free of "
+                << mib(static_cast<int64_t>(total_bytes))
+                << "); lower --gpu-memory-utilization's share for the KV cache, --max-model-len, "
                          "--max-num-seqs or --max-num-batched-tokens, or use more GPUs (--tp)";
-    throw;  // unreachable: LLMC_CHECK(false) throws
+    std::abort();  // unreachable: LLMC_FAIL throws; this tells the compiler so
   }
 
   // Host to device through the pinned staging buffer, chunk by chunk; the copy engine reads the staging
@@ -347,6 +377,8 @@ class CudaBackend final : public Backend {
   size_t overflow_bytes_ = 0;
   int64_t peak_ = 0;
   bool reserved_ = false;
+
+  CudaGraphSet graphs_;  // decode passes recorded for replay (they reference the arena, the KV cache, weights)
 
   kc::PagedAttentionShape attn_shape_;
   kc::PagedAttentionPlan attn_plan_;

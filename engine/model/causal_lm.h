@@ -9,6 +9,7 @@
 #include "engine/backend/backend.h"
 #include "engine/backend/communicator.h"
 #include "engine/core/model_config.h"
+#include "engine/model/device_batch.h"
 #include "engine/model/forward_batch.h"
 #include "engine/model/kv_cache.h"
 #include "engine/model/shard_spec.h"
@@ -29,6 +30,10 @@ class CausalLM {
   // The first stage embeds batch.token_ids; later stages start from hidden_in [T, H]. Activations come from
   // the backend's scratch workspace: the caller resets it before the pass (and after using its outputs).
   virtual StageOutput forward(const ForwardBatch& batch, const Tensor& hidden_in, KvCache& cache) = 0;
+  // The same pass on inputs already on the device, after the caller's backend.plan_attention(d.attention,
+  // attention_shape(block_size)): what a CUDA graph records (it uploads nothing and never waits for the device).
+  virtual StageOutput forward_device(const DeviceBatch& d, const Tensor& hidden_in, KvCache& cache) = 0;
+  virtual AttentionShape attention_shape(int64_t block_size) const = 0;
   virtual KvCacheShape kv_cache_shape(int64_t block_size) const = 0;
   virtual int64_t hidden_size() const = 0;
   virtual int64_t vocab_size() const = 0;

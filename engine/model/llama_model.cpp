@@ -43,11 +43,19 @@ class LlamaModel final : public CausalLM {
   int64_t vocab_size() const override { return config_.vocab_size; }
 
   StageOutput forward(const ForwardBatch& batch, const Tensor& hidden_in, KvCache& cache) override {
-    const int64_t T = batch.num_tokens();
-    const int64_t H = config_.hidden_size;
-    const ScalarType act = backend_.activation_type();
     DeviceBatch d = upload_batch(batch, backend_);
     backend_.plan_attention(d.attention, attention_shape(cache.shape().block_size));
+    return forward_device(d, hidden_in, cache);
+  }
+
+  AttentionShape attention_shape(int64_t block_size) const override {
+    return AttentionShape{heads_.q_heads, heads_.kv_heads, config_.head_dim, block_size};
+  }
+
+  StageOutput forward_device(const DeviceBatch& d, const Tensor& hidden_in, KvCache& cache) override {
+    const int64_t T = d.positions.numel();
+    const int64_t H = config_.hidden_size;
+    const ScalarType act = backend_.activation_type();
     Tensor residual;
     if (shard_.first_stage()) {
       residual = backend_.scratch(act, {T, H});
@@ -83,16 +91,12 @@ class LlamaModel final : public CausalLM {
     } else {
       backend_.rms_norm(residual, weights_.final_norm, eps(), x);  // a last stage without layers
     }
-    out.logits = logits(x, d, static_cast<int64_t>(batch.logits_indices.size()));
+    out.logits = logits(x, d, d.logits_indices.numel());
     return out;
   }
 
  private:
   float eps() const { return static_cast<float>(config_.rms_norm_eps); }
-
-  AttentionShape attention_shape(int64_t block_size) const {
-    return AttentionShape{heads_.q_heads, heads_.kv_heads, config_.head_dim, block_size};
-  }
 
   // Self-attention of local layer l over the paged cache; returns o_proj's output, all-reduced.
   Tensor attention(const Tensor& x, const DeviceBatch& d, KvCache& cache, int64_t l) {
@@ -157,17 +161,6 @@ class LlamaModel final : public CausalLM {
 };
 
 }  // namespace
-
-std::vector<float> host_logits(Backend& backend, const StageOutput& out, int64_t vocab_size) {
-  const int64_t n = out.logits.dim(0), ld = out.logits.dim(1);
-  std::vector<float> wide(static_cast<size_t>(n * ld));
-  if (n > 0) backend.copy_to_host(out.logits, wide.data());
-  std::vector<float> result(static_cast<size_t>(n * vocab_size));
-  for (int64_t i = 0; i < n; ++i) {
-    std::copy(wide.begin() + i * ld, wide.begin() + i * ld + vocab_size, result.begin() + i * vocab_size);
-  }
-  return result;
-}
 
 std::unique_ptr<CausalLM> load_causal_lm(const ModelConfig& config, const WeightSource& weights, const ShardSpec& shard,
                                          Backend& backend, Communicator& tp, int64_t max_model_len) {

@@ -18,6 +18,7 @@ namespace {
 
 constexpr int kWarps = 4;
 constexpr unsigned kFull = 0xffffffffu;
+constexpr int kVRows = 16;  // V rows each warp loads ahead (a divisor of 32)
 
 template <typename T, int D, int GT>
 __global__ void __launch_bounds__(kWarps * 32) paged_decode_kernel(AttentionParams p) {
@@ -99,22 +100,30 @@ __global__ void __launch_bounds__(kWarps * 32) paged_decode_kernel(AttentionPara
       for (int e = 0; e < kDpl; ++e) acc[g][e] *= corr;
       m[g] = m_new;
     }
+    // The weighted sum of V, kVRows rows at a time: every row's load is issued before the first is used, so a
+    // warp keeps kVRows rows in flight instead of waiting out each load's latency in turn (the decode step is
+    // bound by how many bytes are in flight). A key past the range has pr = 0 and a zero row.
     const int n_keys = min(32, end - t0);
-#pragma unroll 4
-    for (int j = 0; j < n_keys; ++j) {
-      const int slot_j = __shfl_sync(kFull, slot, j);
-      float v[kDpl];
-      if (pv_lane) {
-        load_float<T, kDpl>(v_base + slot_j * slot_stride, v);
-      } else {
+    for (int j0 = 0; j0 < n_keys; j0 += kVRows) {
+      float v[kVRows][kDpl];
 #pragma unroll
-        for (int e = 0; e < kDpl; ++e) v[e] = 0.0f;
+      for (int u = 0; u < kVRows; ++u) {
+        const int slot_j = __shfl_sync(kFull, slot, j0 + u);
+        if (pv_lane && j0 + u < n_keys) {
+          load_float<T, kDpl>(v_base + slot_j * slot_stride, v[u]);
+        } else {
+#pragma unroll
+          for (int e = 0; e < kDpl; ++e) v[u][e] = 0.0f;
+        }
       }
 #pragma unroll
-      for (int g = 0; g < GT; ++g) {
-        const float pj = __shfl_sync(kFull, pr[g], j);
+      for (int u = 0; u < kVRows; ++u) {
 #pragma unroll
-        for (int e = 0; e < kDpl; ++e) acc[g][e] += pj * v[e];
+        for (int g = 0; g < GT; ++g) {
+          const float pj = __shfl_sync(kFull, pr[g], j0 + u);
+#pragma unroll
+          for (int e = 0; e < kDpl; ++e) acc[g][e] += pj * v[u][e];
+        }
       }
     }
   }

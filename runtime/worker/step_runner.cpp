@@ -30,7 +30,8 @@ StepResult StepRunner::run(const StepPlan& plan) {
     hidden_in = backend_.scratch(backend_.activation_type(), {batch.num_tokens(), model_.hidden_size()});
     pipeline_->recv(hidden_in, shard_.pp_rank - 1);
   }
-  StageOutput out = model_.forward(batch, hidden_in, cache_);
+  StageOutput out = graphs_ != nullptr && graphs_->fits(batch) ? graphs_->run(batch)
+                                                              : model_.forward(batch, hidden_in, cache_);
   RequestStates::mark_computed(scheduled);
   if (!shard_.last_stage()) {
     pipeline_->send(out.hidden, shard_.pp_rank + 1);

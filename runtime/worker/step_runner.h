@@ -6,6 +6,7 @@
 #include "engine/backend/backend.h"
 #include "engine/backend/communicator.h"
 #include "engine/model/causal_lm.h"
+#include "engine/model/decode_graphs.h"
 #include "runtime/worker/request_states.h"
 
 namespace llmc {
@@ -22,6 +23,8 @@ class StepRunner {
   StepResult run(const StepPlan& plan);
 
   const RequestStates& states() const { return states_; }
+  // Decode-only steps that fit replay these graphs from now on (null: every step eagerly).
+  void use_decode_graphs(std::unique_ptr<DecodeGraphs> graphs) { graphs_ = std::move(graphs); }
   // After the worker's warm-up steps: the head's first plan starts the step sequence afresh.
   void restart_step_sequence() { states_.restart_step_sequence(); }
 
@@ -35,6 +38,7 @@ class StepRunner {
   Communicator* pipeline_;
   bool samples_;
   RequestStates states_;
+  std::unique_ptr<DecodeGraphs> graphs_;
 };
 
 }  // namespace llmc

@@ -7,8 +7,16 @@
 
 #include "common/check.h"
 #include "engine/backend/cuda_backend.h"
+#include "engine/model/decode_graphs.h"
 
 namespace llmc {
+namespace {
+
+// Device memory kept free for the decode graphs: their nodes and instantiated launch state (tens of MiB for
+// a 32-layer model's ladder of 19; the startup log has the measured figure).
+constexpr int64_t kDecodeGraphReserve = int64_t{256} << 20;
+
+}  // namespace
 
 int64_t resolve_max_model_len(const ModelConfig& config, int64_t requested) {
   if (requested <= 0) return config.max_position_embeddings;
@@ -49,9 +57,11 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
                scalar_name(backend_->activation_type()), load_s,
                static_cast<double>(model_->weight_bytes()) / 1e9 / std::max(load_s, 1e-9));
   const KvCacheShape shape = model_->kv_cache_shape(o.block_size);
+  std::string no_graphs;
+  const bool graphs = graphs_possible(o, shard, tp, &no_graphs);
   int64_t blocks = o.num_kv_blocks;
   if (blocks <= 0 && o.device == "cuda") {
-    blocks = plan_device_memory(o, shape, shard);
+    blocks = plan_device_memory(o, shape, shard, graphs);
   } else if (blocks <= 0) {
     blocks = KvCache::blocks_for_bytes(shape, o.kv_cache_bytes);
     LLMC_CHECK(blocks > 0) << "--kv-cache-memory " << o.kv_cache_bytes << " bytes holds no KV block of "
@@ -61,6 +71,43 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
   spdlog::info("{}: KV cache of {} blocks of {} tokens ({:.1f} MiB, {})", backend_->name(), blocks, o.block_size,
                static_cast<double>(blocks * shape.bytes_per_block()) / (1 << 20), scalar_name(shape.type));
   runner_ = std::make_unique<StepRunner>(*model_, *cache_, *backend_, shard, pipeline, samples);
+  if (graphs) {
+    DecodeGraphOptions g;
+    g.max_batch = std::clamp<int64_t>(o.max_num_seqs, 1, std::max<int64_t>(1, o.max_num_batched_tokens));
+    g.max_model_len = max_model_len_;
+    g.block_size = o.block_size;
+    std::unique_ptr<DecodeGraphs> decode_graphs;
+    try {
+      decode_graphs = std::make_unique<DecodeGraphs>(*model_, *backend_, *cache_, g);
+    } catch (const Error& e) {
+      // A bug of ours, not the user's: serve eagerly rather than not at all, and say so loudly.
+      spdlog::warn("{}: decode graphs could not be recorded, decode steps run eagerly: {}", backend_->name(),
+                   e.what());
+      return;
+    }
+    spdlog::info("{}: recorded {} decode graphs (batch 1 to {}) in {:.1f} s, {:.0f} MiB", backend_->name(),
+                 decode_graphs->count(), g.max_batch, decode_graphs->capture_seconds(),
+                 static_cast<double>(decode_graphs->memory_bytes()) / (1 << 20));
+    runner_->use_decode_graphs(std::move(decode_graphs));
+  } else if (o.device == "cuda") {
+    spdlog::info("{}: decode steps run eagerly ({})", backend_->name(), no_graphs);
+  }
+}
+
+bool Worker::graphs_possible(const WorkerOptions& o, const ShardSpec& shard, const Communicator& tp,
+                             std::string* why) const {
+  if (!backend_->supports_graphs()) {
+    *why = "the " + backend_->name() + " backend has no graphs";
+  } else if (o.enforce_eager) {
+    *why = "--enforce-eager";
+  } else if (shard.pp_size > 1) {
+    *why = "pipeline stages exchange hidden states on the host's schedule";
+  } else if (!tp.capturable()) {
+    *why = "the tensor-parallel communicator waits on the host";
+  } else {
+    return true;
+  }
+  return false;
 }
 
 ScalarType resolve_cuda_dtype(const std::string& dtype, const std::string& checkpoint_dtype) {
@@ -71,7 +118,8 @@ ScalarType resolve_cuda_dtype(const std::string& dtype, const std::string& check
   return checkpoint_dtype == "float16" ? ScalarType::kF16 : ScalarType::kBF16;
 }
 
-int64_t Worker::plan_device_memory(const WorkerOptions& o, const KvCacheShape& shape, const ShardSpec& shard) {
+int64_t Worker::plan_device_memory(const WorkerOptions& o, const KvCacheShape& shape, const ShardSpec& shard,
+                                   bool graphs) {
   LLMC_CHECK(o.gpu_memory_utilization > 0.0 && o.gpu_memory_utilization <= 1.0)
       << "--gpu-memory-utilization must be in (0, 1], got " << o.gpu_memory_utilization;
   // The largest step the scheduler can plan: max_num_batched_tokens tokens over as many sequences as it
@@ -117,6 +165,9 @@ int64_t Worker::plan_device_memory(const WorkerOptions& o, const KvCacheShape& s
     const int64_t used = o.ranks_per_gpu == 1 ? mem.total_bytes - mem.free_bytes
                                               : model_->weight_bytes() + workspace + (int64_t{512} << 20);
     budget = std::min(share - used, mem.free_bytes - (int64_t{256} << 20));
+    // The decode graphs are recorded after the cache exists (they point into it); keep room for them
+    // (startup prints what they took).
+    if (graphs) budget -= kDecodeGraphReserve;
   }
   const int64_t blocks = KvCache::blocks_for_bytes(shape, std::max<int64_t>(budget, 0));
   LLMC_CHECK(blocks > 0) << backend_->name() << ": no memory left for the KV cache (" << (mem.free_bytes >> 20)

@@ -31,6 +31,7 @@ struct WorkerOptions {
   bool kv_cache_bytes_given = false;          // --kv-cache-memory given: it sizes the cache on the GPU too
   int64_t max_num_batched_tokens = 2048;      // the profiling forward's size
   int64_t max_num_seqs = 256;
+  bool enforce_eager = false;                 // no decode graphs (CUDA graphs) even where they could be used
 };
 
 // The CUDA activation type --dtype asks for on a checkpoint stored as `checkpoint_dtype` (config.json's
@@ -57,7 +58,11 @@ class Worker {
  private:
   // GPU memory plan: after the weights, one forward at the largest batch measures the activation workspace,
   // which is then fixed; what the memory share leaves is the KV cache's. Returns the cache's block count.
-  int64_t plan_device_memory(const WorkerOptions& o, const KvCacheShape& shape, const ShardSpec& shard);
+  int64_t plan_device_memory(const WorkerOptions& o, const KvCacheShape& shape, const ShardSpec& shard,
+                             bool graphs);
+  // Whether decode steps can replay graphs on this rank, and if not, why (for the startup log).
+  bool graphs_possible(const WorkerOptions& o, const ShardSpec& shard, const Communicator& tp,
+                       std::string* why) const;
 
   int64_t max_model_len_;
   std::unique_ptr<Backend> backend_;
