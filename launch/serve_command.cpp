@@ -27,13 +27,14 @@ namespace po = boost::program_options;
 namespace {
 
 // Ends the job (non-zero) once the engine is dead, after a moment for the failed requests' replies to leave.
-std::thread start_engine_watch(EngineLoop& engine, HttpServer& server, MpiSession& mpi, std::atomic<bool>& done) {
-  return std::thread([&engine, &server, &mpi, &done] {
+// The listener stays open for that moment: every request, /health included, is answered 503 engine_dead with
+// the reason, so a load balancer's probe sees the failure rather than a refused connection.
+std::thread start_engine_watch(EngineLoop& engine, MpiSession& mpi, std::atomic<bool>& done) {
+  return std::thread([&engine, &mpi, &done] {
     while (!done) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (!engine.dead()) continue;
       spdlog::error("the engine failed: {}; /health now answers 503, exiting", engine.dead_reason());
-      server.request_shutdown();
       std::this_thread::sleep_for(std::chrono::seconds(1));
       end_job_on_failure(engine.dead_reason(), mpi);
     }
@@ -121,7 +122,7 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
   HttpServer server(engine, std::move(served), http.server);
   spdlog::info("serving {} on http://{}:{} (OpenAI API under /v1)", model_dir, http.server.host, server.port());
   std::atomic<bool> done{false};
-  std::thread watch = start_engine_watch(engine, server, mpi, done);
+  std::thread watch = start_engine_watch(engine, mpi, done);
   server.run_until_shutdown();
   done = true;
   watch.join();

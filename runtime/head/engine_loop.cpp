@@ -1,5 +1,6 @@
 #include "runtime/head/engine_loop.h"
 
+#include <algorithm>
 #include <random>
 
 #include "common/check.h"
@@ -13,7 +14,8 @@ EngineLoop::EngineLoop(EngineConfig config, int32_t num_blocks, std::unique_ptr<
       num_blocks_(num_blocks),
       executor_(std::move(executor)),
       scheduler_(config_.scheduler, num_blocks),
-      outputs_(config_.text_streams) {
+      outputs_(config_.text_streams),
+      last_step_ns_(Clock::now().time_since_epoch().count()) {
   LLMC_CHECK(executor_ != nullptr) << "EngineLoop: no executor given";
   if (config_.seed) {
     seed_state_ = *config_.seed;
@@ -53,6 +55,7 @@ RequestId EngineLoop::submit(GenerationRequest request, OutputCallback on_output
   ++queued_requests_;
   queued_tokens_ += prompt_tokens;
   inbox_.push_back({id, std::move(request), std::move(on_output), now()});
+  busy_.store(true);
   inbox_ready_.notify_all();
   return id;
 }
@@ -76,6 +79,23 @@ bool EngineLoop::dead() const {
 std::string EngineLoop::dead_reason() const {
   std::lock_guard lock(inbox_mutex_);
   return dead_reason_;
+}
+
+EngineLoop::Liveness EngineLoop::liveness() const {
+  Liveness l;
+  const auto since = Clock::now() - Clock::time_point(Clock::duration(last_step_ns_.load()));
+  l.seconds_since_last_step = std::max(0.0, std::chrono::duration<double>(since).count());
+  l.busy = busy_.load();
+  l.stalled = l.busy && since > config_.step_timeout;
+  return l;
+}
+
+MetricsSnapshot EngineLoop::metrics() const {
+  MetricsSnapshot m = metrics_.snapshot();
+  const Liveness l = liveness();
+  m.seconds_since_last_step = l.seconds_since_last_step;
+  m.stalled = l.stalled;
+  return m;
 }
 
 bool EngineLoop::idle() const {
@@ -157,6 +177,7 @@ void EngineLoop::apply_result(StepResult result, MetricsBatch& batch) {
   LLMC_CHECK(result.step_id == expected) << "executor returned step " << result.step_id << ", expected step "
                                          << expected;
   in_flight_.pop_front();
+  last_step_ns_.store(Clock::now().time_since_epoch().count());
   std::vector<SeqUpdate> updates = scheduler_.update_from_result(std::move(result));
   outputs_.process(updates, scheduler_, now(), batch);
 }
@@ -206,6 +227,10 @@ void EngineLoop::finish_step(MetricsBatch& batch) {
       queued_tokens_ -= dequeued.tokens;
     }
     num_inbox = static_cast<int32_t>(inbox_.size());
+    const bool busy = !dead_ && (!inbox_.empty() || !aborts_.empty() || !in_flight_.empty() ||
+                                 scheduler_.has_unfinished() || outputs_.num_requests() > 0);
+    busy_.store(busy);
+    if (!busy) last_step_ns_.store(Clock::now().time_since_epoch().count());  // idle: nothing is late
   }
   metrics_.record(batch, scheduler_.stats(), num_inbox);
 }

@@ -50,7 +50,18 @@ class EngineLoop {
 
   bool dead() const;
   std::string dead_reason() const;
-  MetricsSnapshot metrics() const { return metrics_.snapshot(); }
+  // Progress, readable from any thread without waiting on the engine thread (which may be the one stuck).
+  // A step counts when its result is applied, or when the loop finds nothing to do; `stalled` is work
+  // waiting (queued, running or in flight) with no step for longer than step_timeout: the engine is alive
+  // but deadlocked or wedged, which /health reports.
+  struct Liveness {
+    double seconds_since_last_step = 0;
+    bool busy = false;
+    bool stalled = false;
+  };
+  Liveness liveness() const;
+  std::chrono::milliseconds step_timeout() const { return config_.step_timeout; }
+  MetricsSnapshot metrics() const;  // the engine thread's last snapshot plus the liveness gauges
   // Engine thread (or while stopped): nothing queued, running or in flight.
   bool idle() const;
   const Scheduler& scheduler() const { return scheduler_; }
@@ -97,6 +108,11 @@ class EngineLoop {
   bool dead_ = false;
   std::string dead_reason_;
   bool stopping_ = false;
+
+  // Liveness: steady-clock time of the last step (ns), and whether work waits (set by submit and by each
+  // step's end, both under inbox_mutex_, so a submit is never overwritten by a stale "idle").
+  std::atomic<int64_t> last_step_ns_;
+  std::atomic<bool> busy_{false};
 
   std::jthread thread_;
 };

@@ -38,6 +38,9 @@ struct MetricsSnapshot {
   int32_t num_waiting = 0;            // includes the preempted ones and requests not yet seen by the loop
   int32_t num_preempted_waiting = 0;
   double kv_usage = 0.0;              // [0, 1]
+  // Liveness, as of the snapshot (EngineLoop::metrics fills them; EngineLoop::Liveness says what they mean).
+  double seconds_since_last_step = 0.0;
+  bool stalled = false;
   // Counters.
   uint64_t num_preemptions = 0;
   uint64_t prefix_cache_queries = 0;  // tokens

@@ -96,11 +96,22 @@ HttpResponse ApiService::answer(Route route, const HttpRequest& request) {
   switch (route) {
     case Route::kModels:
       return json_response(models_body(model_, started_at_));
+    case Route::kModel:
+      return json_response(model_body(model_, started_at_, model_id_of(request.path)));
     case Route::kHealth:
     case Route::kPing: {
       if (engine_.dead())
         throw ApiError(503, "the engine is dead: " + engine_.dead_reason(), "server_error", "",
                        "engine_dead");
+      // Alive is not enough: an engine that holds work but completes no step (a deadlock, a wedged
+      // collective) must fail the probe so an orchestrator replaces it.
+      if (const EngineLoop::Liveness l = engine_.liveness(); l.stalled) {
+        throw ApiError(503,
+                       fmt::format("the engine is stalled: no step completed for {:.1f} s while work waits "
+                                   "(step deadline {:g} s)",
+                                   l.seconds_since_last_step, engine_.step_timeout().count() / 1000.0),
+                       "server_error", "", "engine_stalled");
+      }
       HttpResponse r;
       r.content_type = "text/plain; charset=utf-8";
       return r;

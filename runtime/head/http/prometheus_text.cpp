@@ -76,6 +76,12 @@ std::string prometheus_text(const MetricsSnapshot& m, const std::string& model_n
   w.gauge("vllm:num_requests_waiting", "Requests waiting to be scheduled, preempted ones included.",
           m.num_waiting);
   w.gauge("vllm:kv_cache_usage_perc", "Fraction of KV-cache blocks in use (1 = full).", m.kv_usage);
+  w.gauge("llmc:engine_seconds_since_last_step",
+          "Seconds since the engine last completed a step (or last found nothing to do).",
+          m.seconds_since_last_step);
+  w.gauge("llmc:engine_stalled",
+          "1 while work waits and no step completed within the step deadline (/health answers 503).",
+          m.stalled ? 1.0 : 0.0);
   w.counter("vllm:num_preemptions_total", "Preemptions of running sequences.",
             static_cast<double>(m.num_preemptions));
   w.counter("vllm:prefix_cache_queries_total", "Prompt tokens looked up in the prefix cache.",

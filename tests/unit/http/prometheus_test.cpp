@@ -29,6 +29,8 @@ TEST(Prometheus, GaugesCountersAndCumulativeHistograms) {
   m.num_running = 3;
   m.num_waiting = 2;
   m.kv_usage = 0.25;
+  m.seconds_since_last_step = 7.5;
+  m.stalled = true;
   m.prefix_cache_queries = 100;
   m.prefix_cache_hits = 40;
   m.prompt_tokens = 1000;
@@ -47,6 +49,9 @@ TEST(Prometheus, GaugesCountersAndCumulativeHistograms) {
   EXPECT_EQ(s.at("vllm:num_requests_running{" + l + "}"), 3);
   EXPECT_EQ(s.at("vllm:num_requests_waiting{" + l + "}"), 2);
   EXPECT_EQ(s.at("vllm:kv_cache_usage_perc{" + l + "}"), 0.25);
+  EXPECT_EQ(s.at("llmc:engine_seconds_since_last_step{" + l + "}"), 7.5);
+  EXPECT_EQ(s.at("llmc:engine_stalled{" + l + "}"), 1);
+  EXPECT_NE(text.find("# TYPE llmc:engine_seconds_since_last_step gauge"), std::string::npos);
   EXPECT_EQ(s.at("vllm:prefix_cache_hits_total{" + l + "}"), 40);
   EXPECT_EQ(s.at("vllm:prefix_cache_queries_total{" + l + "}"), 100);
   EXPECT_EQ(s.at("vllm:prompt_tokens_total{" + l + "}"), 1000);

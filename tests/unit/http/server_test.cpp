@@ -29,6 +29,7 @@ class GatedExecutor final : public Executor {
     std::condition_variable cv;
     bool open = true;
     bool fail = false;
+    bool wedge = false;  // while closed, hold the engine thread in collect past its deadline (a deadlock)
     void set_open(bool o) {
       std::lock_guard lock(mutex);
       open = o;
@@ -43,6 +44,7 @@ class GatedExecutor final : public Executor {
   }
   std::optional<StepResult> collect(std::chrono::steady_clock::time_point deadline) override {
     std::unique_lock lock(control_->mutex);
+    if (control_->wedge && !plans_.empty()) control_->cv.wait(lock, [&] { return control_->open; });
     if (plans_.empty() || !control_->cv.wait_until(lock, deadline, [&] { return control_->open; }))
       return std::nullopt;
     StepResult r = workers_.run(plans_.front());
@@ -61,13 +63,13 @@ class Served {
  public:
   // Real model when `gate` is null; fake workers otherwise.
   Served(HttpServerOptions options, std::shared_ptr<GatedExecutor::Control> gate = nullptr,
-         int32_t max_queued = 1024) {
+         int32_t max_queued = 1024, std::chrono::milliseconds step_timeout = std::chrono::seconds(30)) {
     ServedModel model = test_model(512);
     EngineConfig c;
     c.scheduler.max_model_len = 512;
     c.max_num_queued_requests = max_queued;
     c.seed = 1;
-    c.step_timeout = std::chrono::seconds(30);
+    c.step_timeout = step_timeout;
     std::unique_ptr<Executor> executor;
     int32_t blocks = 256;
     if (gate) {
@@ -383,6 +385,33 @@ TEST(HttpServer, DeadEngineAnswers503AndHealthSaysSo) {
   json stream = json::parse(body);
   stream["stream"] = true;
   expect_openai_error(http_request(s.port(), "POST", "/v1/completions", stream.dump()), 503);
+}
+
+// The engine-deadlock case: the engine thread is held inside a step (it never gets to its own step-timeout
+// check), so only the probe can tell. /health turns 503 engine_stalled once no step completed for the step
+// deadline while work waits, /metrics shows the gauges, and both recover when the step completes.
+TEST(HttpServer, WedgedEngineFailsTheHealthProbeUntilItStepsAgain) {
+  auto gate = std::make_shared<GatedExecutor::Control>();
+  gate->wedge = true;
+  gate->set_open(false);
+  Served s(quick_options(), gate, 1024, std::chrono::milliseconds(300));
+  EXPECT_EQ(http_request(s.port(), "GET", "/health").status, 200);
+  Connection c(s.port());
+  c.send_request("POST", "/v1/completions", json({{"prompt", {5, 6, 7}}, {"max_tokens", 2}}).dump());
+  ASSERT_TRUE(eventually([&] { return s.engine().liveness().busy; }));
+  EXPECT_EQ(http_request(s.port(), "GET", "/health").status, 200);  // within the deadline
+  ASSERT_TRUE(eventually([&] { return http_request(s.port(), "GET", "/health").status == 503; }));
+  const ClientResponse health = http_request(s.port(), "GET", "/ping");
+  expect_openai_error(health, 503);
+  EXPECT_EQ(json::parse(health.body)["error"]["code"], "engine_stalled");
+  EXPECT_NE(health.body.find("step deadline 0.3 s"), std::string::npos) << health.body;
+  const std::string metrics = http_request(s.port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("llmc:engine_stalled{model_name=\"tiny\"} 1"), std::string::npos) << metrics;
+  gate->set_open(true);
+  EXPECT_EQ(c.read_response().status, 200);
+  ASSERT_TRUE(eventually([&] { return http_request(s.port(), "GET", "/health").status == 200; }));
+  EXPECT_NE(http_request(s.port(), "GET", "/metrics").body.find("llmc:engine_stalled{model_name=\"tiny\"} 0"),
+            std::string::npos);
 }
 
 TEST(HttpServer, GenerateAndVertexPrediction) {
