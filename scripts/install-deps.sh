@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev
   libpcre2-dev libutf8proc-dev libhwloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl python3 wrk wamerican
+  curl python3 python3-jinja2 wrk wamerican
   iproute2 openssh-client openssh-server
   munge slurmctld slurmd slurm-client shellcheck
 )

@@ -106,7 +106,8 @@ const FieldSpec kTable[] = {
     typed("stream_options", kOpenAi, FieldType::kObject),
     typed("echo", kOpenAi, FieldType::kBool),
     typed("return_token_strs", kTok, FieldType::kBool),
-    // Accepted and ignored: OpenAI bookkeeping, beam-search-only knobs, tool-call options (no tool parsing).
+    // Accepted and ignored: OpenAI bookkeeping, beam-search-only knobs. tool_choice and parallel_tool_calls are
+    // read by runtime/head/http/tool_request.cpp.
     typed("user", kOpenAi, FieldType::kString),
     typed("service_tier", kChat, FieldType::kAny),
     typed("store", kChat, FieldType::kAny),

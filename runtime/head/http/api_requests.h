@@ -35,7 +35,11 @@ struct ChatPrompt {
   std::string final_role;     // role of the last message
 };
 // `body` is checked for the caller's endpoint (chat, tokenize, a prediction instance).
+// `prompt_suffix` is appended to the rendered text before tokenizing (a forced tool call's opening marker).
 ChatPrompt render_chat_prompt(const CheckedBody& body, const nlohmann::ordered_json& ordered,
-                              const ServedModel& model);
+                              const ServedModel& model, std::string_view prompt_suffix = {});
+// The rendered text alone (no tokenizer needed); the Jinja oracle renders through it.
+std::string render_chat_text(const CheckedBody& body, const nlohmann::ordered_json& ordered,
+                             const ServedModel& model);
 
 }  // namespace llmc::http_api

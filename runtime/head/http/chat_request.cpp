@@ -2,7 +2,9 @@
 #include "common/log.h"
 #include "runtime/head/http/api_error.h"
 #include "runtime/head/http/api_requests.h"
+#include "runtime/head/http/chat_render.h"
 #include "runtime/head/http/request_fields.h"
+#include "runtime/head/http/tool_request.h"
 
 namespace llmc::http_api {
 namespace {
@@ -100,22 +102,9 @@ std::string render(const CheckedBody& body, const ordered_json& ordered, const S
   // Types were checked by the field table; the ordered copy keeps the client's key order for the template.
   const ordered_json kwargs =
       body.has("chat_template_kwargs") ? ordered["chat_template_kwargs"] : ordered_json::object();
-  ordered_json vars = chat_template_variables(*model.chat_source, messages, add_generation_prompt, kwargs);
-  const bool has_tools = body.has("tools");
-  if (has_tools) vars["tools"] = ordered["tools"];
-  if (body.has("documents")) vars["documents"] = ordered["documents"];
-  const ChatTemplate& t = chat_template_for(model, has_tools);
-  std::string text;
-  try {
-    text = t.render(vars);
-  } catch (const ChatTemplateError& e) {
-    // raise_exception() is the template refusing the conversation; other render failures come from
-    // messages the template cannot handle. Both are the client's to fix.
-    throw bad_request(std::string(e.raised_by_template() ? "the chat template rejected the messages: "
-                                                         : "the chat template failed on these messages: ") +
-                          e.what(),
-                      "messages");
-  }
+  const std::string text = render_chat_messages(model, messages, add_generation_prompt, kwargs,
+                                                body.has("tools") ? ordered["tools"] : ordered_json(),
+                                                body.has("documents") ? ordered["documents"] : ordered_json());
   if (!continue_final) return text;
   const ordered_json& last = messages.back()["content"];
   if (!last.is_string())
@@ -125,12 +114,17 @@ std::string render(const CheckedBody& body, const ordered_json& ordered, const S
 
 }  // namespace
 
+std::string render_chat_text(const CheckedBody& body, const ordered_json& ordered, const ServedModel& model) {
+  return render(body, ordered, model, read_messages(ordered));
+}
+
 ChatPrompt render_chat_prompt(const CheckedBody& body, const ordered_json& ordered,
-                              const ServedModel& model) {
+                              const ServedModel& model, std::string_view prompt_suffix) {
   const Tokenizer& tokenizer = require_tokenizer(model);
   const ordered_json messages = read_messages(ordered);
   ChatPrompt p;
   p.text = render(body, ordered, model, messages);
+  p.text += prompt_suffix;
   p.final_role = messages.back()["role"].get<std::string>();
   if (messages.back()["content"].is_string()) p.final_message = messages.back()["content"].get<std::string>();
   try {
@@ -158,12 +152,25 @@ GenerationJob parse_chat_request(const json& json_body, const ordered_json& orde
   GenerationRequest r = read_generation_request(body, model);
   job.n = r.sampling.n;
   job.logprobs = r.sampling.logprobs;
-  ChatPrompt prompt = render_chat_prompt(body, ordered, model);
+  const ToolRequest tools = read_tool_request(body, ordered, model);
+  job.output = tools.output;
+  if (tools.keep_special_tokens) r.skip_special_tokens = false;
+  // A forced call starts inside the format's opening marker (the parser reads it first: output.forced_prefix).
+  ChatPrompt prompt =
+      render_chat_prompt(body, ordered, model, tools.constraint ? tools.constraint->prompt_suffix : "");
   if (job.echo && (!add_generation_prompt_of(body) || prompt.final_role == "assistant"))
     job.echo_prefix = prompt.final_message;
   r.prompt_token_ids = std::move(prompt.token_ids);
   truncate_prompt(r, body);
   finish_max_tokens(r, body, job.kind, model, "messages");
+  if (tools.constraint) {
+    // tools::constraint_spec(*tools.constraint) is what the sampler must enforce; until SamplingParams carries
+    // a constraint to it, a forced call cannot be guaranteed, so it is refused rather than silently ignored.
+    const char* what = tools.choice == ToolChoice::kRequired ? "\"required\"" : "naming a function";
+    throw bad_request(std::string("tool_choice ") + what +
+                          " needs constrained decoding, which this server does not apply to requests yet",
+                      "tool_choice");
+  }
   job.requests.push_back(std::move(r));
   job.prompt_texts.push_back(std::move(prompt.text));
   return job;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/head/generation_request.h"
+#include "runtime/head/tools/chat_output_parser.h"
 
 namespace llmc::http_api {
 
@@ -30,6 +31,7 @@ struct GenerationJob {
   bool echo = false;
   int32_t logprobs = -1;    // -1: none; else the number of alternatives per token
   std::string echo_prefix;  // chat echo: the final assistant message's content, prepended
+  tools::ChatOutputOptions output;  // chat: reasoning and tool calls to read out of each choice's text
 };
 
 }  // namespace llmc::http_api

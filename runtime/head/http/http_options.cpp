@@ -20,6 +20,12 @@ void add_frontend_options(po::options_description& desc, HttpCliOptions& o) {
       "with --api-key: serve /metrics without the key (for a Prometheus scraper)")(
       "allowed-origins", po::value(&o.allowed_origins), "CORS origins: a JSON list ('[\"*\"]') or a,b,c")(
       "chat-template", po::value(&o.chat_template), "a Jinja chat template file (default: the tokenizer's)")(
+      "tool-call-parser", po::value(&o.model.tool_call_parser),
+      "how the model writes tool calls: llama3_json | hermes | mistral (default: detected from the chat "
+      "template)")("enable-auto-tool-choice", po::bool_switch(&o.model.enable_auto_tool_choice),
+                   "read tool calls out of replies to tool_choice \"auto\" (the default when tools are given)")(
+      "reasoning-parser", po::value(&o.model.reasoning_parser),
+      "return <think> sections as reasoning_content: deepseek_r1 | qwen3")(
       "shutdown-timeout", po::value(&o.shutdown_timeout_s)->default_value(30),
       "seconds a drain (SIGTERM, SIGINT, SIGUSR1) waits for in-flight requests before aborting them")(
       "http-threads", po::value(&o.server.io_threads)->default_value(2), "HTTP I/O threads")(

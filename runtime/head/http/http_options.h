@@ -1,6 +1,7 @@
 // Command-line options of the HTTP server and of the served model, with vLLM's names, for `llm-cluster serve`
 // and the test server: --host, --port, --api-key, --served-model-name, --allowed-origins, --tokenizer,
-// --chat-template, --shutdown-timeout, --http-threads, --max-request-body.
+// --chat-template, --tool-call-parser, --enable-auto-tool-choice, --reasoning-parser, --shutdown-timeout,
+// --http-threads, --max-request-body.
 #pragma once
 
 #include <boost/program_options/options_description.hpp>

@@ -101,15 +101,41 @@ json ResponseBuilder::completion_body() const {
   return body;
 }
 
+// The assistant message; with reasoning or tool calls read out of the text: content (null when only calls came),
+// reasoning_content (when the server has a reasoning parser) and tool_calls (when the model called any).
+json ResponseBuilder::chat_message(size_t i) const {
+  const Choice& c = choices_[i];
+  json message = {{"role", "assistant"}};
+  if (!c.parser) {
+    message["content"] = full_text(i);
+    return message;
+  }
+  const std::string content = job_.echo_prefix + c.parsed.content;
+  const bool called = !c.parsed.tool_calls.empty();
+  message["content"] = content.empty() && called ? json(nullptr) : json(content);
+  if (job_.output.reasoning)
+    message["reasoning_content"] = c.parsed.reasoning.empty() ? json(nullptr) : json(c.parsed.reasoning);
+  if (called) {
+    json calls = json::array();
+    for (const tools::ToolCall& t : c.parsed.tool_calls) {
+      calls.push_back({{"id", t.id},
+                       {"type", "function"},
+                       {"function", {{"name", t.name}, {"arguments", t.arguments}}}});
+    }
+    message["tool_calls"] = std::move(calls);
+  }
+  return message;
+}
+
 json ResponseBuilder::chat_body() const {
   json choices = json::array();
   for (size_t i = 0; i < choices_.size(); ++i) {
     const Choice& c = choices_[i];
     size_t offset = 0;
     choices.push_back({{"index", i},
-                       {"message", {{"role", "assistant"}, {"content", full_text(i)}}},
+                       {"message", chat_message(i)},
                        {"logprobs", job_.logprobs >= 0 ? logprobs_json(c.logprobs, offset) : json(nullptr)},
-                       {"finish_reason", finish_reason_name(c.finish)},
+                       {"finish_reason", finish_reason_of(c)},
                        {"stop_reason", c.stop_reason}});
   }
   json body = chunk_envelope("chat.completion");

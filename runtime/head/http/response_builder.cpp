@@ -20,6 +20,14 @@ ResponseBuilder::ResponseBuilder(const GenerationJob& job, const Tokenizer* toke
     first_choice_.push_back(choices_.size());
     choices_.resize(choices_.size() + static_cast<size_t>(r.sampling.n));
   }
+  if (job_.kind == ApiKind::kChat && job_.output.parses_anything()) {
+    for (Choice& c : choices_) c.parser = std::make_shared<tools::ChatOutputParser>(job_.output);
+  }
+}
+
+json ResponseBuilder::finish_reason_of(const Choice& c) const {
+  if (c.finish == FinishReason::kStop && c.parser && c.parser->called_tools()) return "tool_calls";
+  return finish_reason_name(c.finish);
 }
 
 json ResponseBuilder::chunk_envelope(const char* object) const {
@@ -45,11 +53,35 @@ std::string ResponseBuilder::chat_chunk(size_t index, json delta, json logprobs,
   json choice = {{"index", index},
                  {"delta", std::move(delta)},
                  {"logprobs", std::move(logprobs)},
-                 {"finish_reason", final ? json(finish_reason_name(c.finish)) : json(nullptr)},
+                 {"finish_reason", final ? finish_reason_of(c) : json(nullptr)},
                  {"stop_reason", final ? c.stop_reason : json(nullptr)}};
   chunk["choices"] = json::array({std::move(choice)});
   if (job_.include_usage) chunk["usage"] = nullptr;
   return sse_event(chunk);
+}
+
+// reasoning_content, content and tool_calls as OpenAI streams them: a call's first delta has its id, type and
+// name, later ones only argument text.
+json ResponseBuilder::parsed_delta(const tools::OutputDelta& parsed) const {
+  json delta = json::object();
+  if (!parsed.reasoning.empty()) delta["reasoning_content"] = parsed.reasoning;
+  if (!parsed.content.empty()) delta["content"] = parsed.content;
+  if (parsed.tool_calls.empty()) return delta;
+  json calls = json::array();
+  for (const tools::ToolCallDelta& t : parsed.tool_calls) {
+    json function = json::object();
+    if (!t.name.empty()) function["name"] = t.name;
+    function["arguments"] = t.arguments;
+    json call = {{"index", t.index}};
+    if (!t.id.empty()) {
+      call["id"] = t.id;
+      call["type"] = "function";
+    }
+    call["function"] = std::move(function);
+    calls.push_back(std::move(call));
+  }
+  delta["tool_calls"] = std::move(calls);
+  return delta;
 }
 
 std::string ResponseBuilder::stream_head() {
@@ -66,7 +98,7 @@ std::string ResponseBuilder::stream_head() {
   return events;
 }
 
-std::string ResponseBuilder::stream_delta(size_t index, const SequenceDelta& d) {
+std::string ResponseBuilder::stream_delta(size_t index, const SequenceDelta& d, const tools::OutputDelta& parsed) {
   Choice& c = choices_[index];
   const bool final = d.finish_reason != FinishReason::kNone;
   const bool has_logprobs = job_.logprobs >= 0 && !d.logprobs.empty();
@@ -81,7 +113,13 @@ std::string ResponseBuilder::stream_delta(size_t index, const SequenceDelta& d) 
                             std::move(logprobs), c, final);
   }
   json delta = json::object();
-  if (!d.text.empty() || !final) delta["content"] = d.text;
+  if (c.parser) {
+    delta = parsed_delta(parsed);
+    if (delta.empty() && !final && !has_logprobs) return "";  // the parser holds this text back for now
+    if (delta.empty() && !final) delta["content"] = "";
+  } else if (!d.text.empty() || !final) {
+    delta["content"] = d.text;
+  }
   return chat_chunk(index, std::move(delta), std::move(logprobs), c, final);
 }
 
@@ -104,8 +142,15 @@ std::string ResponseBuilder::add(size_t prompt_index, const RequestOutput& outpu
       if (const auto* id = std::get_if<int32_t>(&d.stop_reason)) c.stop_reason = *id;
       if (const auto* s = std::get_if<std::string>(&d.stop_reason)) c.stop_reason = *s;
     }
+    // The streamed and the non-streamed reply are built from the same parsed deltas.
+    tools::OutputDelta parsed;
+    if (c.parser) {
+      parsed = c.parser->feed(d.text);
+      if (d.finish_reason != FinishReason::kNone) parsed.append(c.parser->finish());
+      c.parsed.add(parsed);
+    }
     if (job_.stream && (job_.kind == ApiKind::kCompletion || job_.kind == ApiKind::kChat)) {
-      events += stream_delta(index, d);
+      events += stream_delta(index, d, parsed);
     }
   }
   if (job_.stream && job_.kind == ApiKind::kGenerate && !output.sequences.empty()) events += generate_line();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "runtime/head/http/generation_job.h"
 #include "runtime/head/http/http_types.h"
 #include "runtime/head/request_output.h"
+#include "runtime/head/tools/chat_output_parser.h"
 
 namespace llmc::http_api {
 
@@ -50,6 +52,9 @@ class ResponseBuilder {
     FinishReason finish = FinishReason::kNone;
     json stop_reason;      // null, an int (stop token id) or a string (stop string)
     bool started = false;  // streamed anything yet (echo goes first)
+    // Chat with reasoning or tool calls to read (job.output): the choice's parser and what it has read so far.
+    std::shared_ptr<tools::ChatOutputParser> parser;
+    tools::ParsedOutput parsed;
   };
   struct PromptState {
     int32_t num_prompt_tokens = 0;
@@ -57,7 +62,11 @@ class ResponseBuilder {
     bool finished = false;
   };
 
-  std::string stream_delta(size_t choice_index, const SequenceDelta& d);
+  std::string stream_delta(size_t choice_index, const SequenceDelta& d, const tools::OutputDelta& parsed);
+  json parsed_delta(const tools::OutputDelta& parsed) const;
+  json chat_message(size_t choice_index) const;
+  // OpenAI's finish_reason: "tool_calls" when a choice that called tools stopped by itself.
+  json finish_reason_of(const Choice& c) const;
   std::string chat_chunk(size_t index, json delta, json logprobs, const Choice& c, bool final) const;
   std::string completion_chunk(size_t index, std::string text, json logprobs, const Choice& c,
                                bool final) const;

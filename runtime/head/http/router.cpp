@@ -32,6 +32,15 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string>& all
                      [&](const std::string& a) { return a == "*" || a == origin; });
 }
 
+constexpr std::string_view kModelPrefix = "/v1/models/";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 bool wildcard(const std::vector<std::string>& allowed) {
   return std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
 }
@@ -49,6 +58,10 @@ Route match_route(const HttpRequest& request, const HttpServerOptions& options) 
     if (std::find(e.methods.begin(), e.methods.end(), request.method) != e.methods.end()) return e.route;
     for (const std::string& m : e.methods) allow += (allow.empty() ? "" : ", ") + m;
   }
+  if (allow.empty() && request.path.size() > kModelPrefix.size() && request.path.rfind(kModelPrefix, 0) == 0) {
+    if (request.method == "GET") return Route::kModel;
+    allow = "GET";
+  }
   if (!allow.empty()) {
     throw ApiError(
         405, "method " + request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")",
@@ -56,6 +69,20 @@ Route match_route(const HttpRequest& request, const HttpServerOptions& options) 
   }
   throw ApiError(404, "no route for " + request.method + " " + request.path, "invalid_request_error", "",
                  "not_found");
+}
+
+std::string model_id_of(const std::string& path) {
+  const std::string_view raw = std::string_view(path).substr(std::min(path.size(), kModelPrefix.size()));
+  std::string id;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
+      id += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+      i += 2;
+    } else {
+      id += raw[i];
+    }
+  }
+  return id;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

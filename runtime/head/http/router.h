@@ -12,6 +12,7 @@ namespace llmc::http_api {
 
 enum class Route {
   kModels,       // GET  /v1/models
+  kModel,        // GET  /v1/models/{id}
   kCompletions,  // POST /v1/completions
   kChat,         // POST /v1/chat/completions
   kHealth,       // GET  /health (and AIP_HEALTH_ROUTE)
@@ -27,6 +28,9 @@ enum class Route {
 
 // Throws ApiError 404 (unknown path) or 405 (known path, other method).
 Route match_route(const HttpRequest& request, const HttpServerOptions& options);
+// The model id of a /v1/models/{id} path, percent-decoded (clients encode the '/' of "org/name" ids; a raw
+// '/' is taken as part of the id too).
+std::string model_id_of(const std::string& path);
 
 // Whether `request` needs the API key: with options.api_key set, every path but the health probes (/health,
 // /ping, AIP_HEALTH_ROUTE), which load balancers and orchestrators call without credentials, and /metrics

@@ -12,6 +12,30 @@ bool no_template_at_all(const Error& e) {
   return std::string(e.what()).find("no chat template found") != std::string::npos;
 }
 
+// --tool-call-parser, --enable-auto-tool-choice and --reasoning-parser onto the model.
+void resolve_output_parsers(const ServedModelPaths& paths, ServedModel& m) {
+  if (!paths.tool_call_parser.empty()) {
+    m.tool_call_format = tools::tool_call_format_from_name(paths.tool_call_parser);
+    LLMC_CHECK(m.tool_call_format) << "--tool-call-parser: unknown parser '" << paths.tool_call_parser
+                                   << "' (known: " << tools::tool_call_format_names() << ")";
+  } else if (m.chat_template) {
+    const ChatTemplate& t = chat_template_for(m, true);
+    m.tool_call_format = tools::detect_tool_call_format(t.source());
+    if (m.tool_call_format) {
+      spdlog::info("tool calls: the chat template writes the {} format", tools::tool_call_format_name(*m.tool_call_format));
+    }
+  }
+  m.enable_auto_tool_choice = paths.enable_auto_tool_choice;
+  LLMC_CHECK(!m.enable_auto_tool_choice || m.tool_call_format)
+      << "--enable-auto-tool-choice needs --tool-call-parser (" << tools::tool_call_format_names()
+      << "): the chat template shows no tool-call format to detect";
+  if (!paths.reasoning_parser.empty()) {
+    m.reasoning_format = tools::reasoning_format_from_name(paths.reasoning_parser);
+    LLMC_CHECK(m.reasoning_format) << "--reasoning-parser: unknown parser '" << paths.reasoning_parser
+                                   << "' (known: " << tools::reasoning_format_names() << ")";
+  }
+}
+
 }  // namespace
 
 ServedModel load_served_model(const ServedModelPaths& paths, int32_t max_model_len) {
@@ -42,6 +66,7 @@ ServedModel load_served_model(const ServedModelPaths& paths, int32_t max_model_l
     spdlog::warn("{}: no chat template; /v1/chat/completions will answer 400 (pass --chat-template FILE)",
                  tokenizer_dir.string());
   }
+  resolve_output_parsers(paths, m);
   return m;
 }
 

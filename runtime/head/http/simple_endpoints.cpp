@@ -6,18 +6,31 @@
 
 namespace llmc::http_api {
 
+namespace {
+
+json model_entry(const ServedModel& model, const std::string& name, int64_t created) {
+  return {{"id", name},
+          {"object", "model"},
+          {"created", created},
+          {"owned_by", "llm-cluster"},
+          {"root", model.root},
+          {"parent", nullptr},
+          {"max_model_len", model.max_model_len}};
+}
+
+}  // namespace
+
 json models_body(const ServedModel& model, int64_t created) {
   json data = json::array();
-  for (const std::string& name : model.names) {
-    data.push_back({{"id", name},
-                    {"object", "model"},
-                    {"created", created},
-                    {"owned_by", "llm-cluster"},
-                    {"root", model.root},
-                    {"parent", nullptr},
-                    {"max_model_len", model.max_model_len}});
-  }
+  for (const std::string& name : model.names) data.push_back(model_entry(model, name, created));
   return {{"object", "list"}, {"data", std::move(data)}};
+}
+
+json model_body(const ServedModel& model, int64_t created, const std::string& id) {
+  for (const std::string& name : model.names) {
+    if (name == id) return model_entry(model, name, created);
+  }
+  throw model_not_found(id);
 }
 
 json tokenize_body(const json& json_body, const nlohmann::ordered_json& ordered, const ServedModel& model) {

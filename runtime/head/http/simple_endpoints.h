@@ -14,6 +14,8 @@ namespace llmc::http_api {
 // GET /v1/models: {"object": "list", "data": [{"id", "object": "model", "created", "owned_by", "root",
 // "parent", "max_model_len"}]} with one entry per served name.
 nlohmann::json models_body(const ServedModel& model, int64_t created);
+// GET /v1/models/{id}: that name's entry of the list; ApiError 404 (model_not_found) for any other id.
+nlohmann::json model_body(const ServedModel& model, int64_t created, const std::string& id);
 
 // POST /tokenize: {"prompt": "..."} or {"messages": [...]} (plus add_special_tokens, add_generation_prompt,
 // return_token_strs) -> {"count", "max_model_len", "tokens", "token_strs"}. `ordered` keeps key order.
