@@ -93,7 +93,7 @@ stop_server() {
 case "$check" in
   openai_client)
     ensure_openai_client
-    start_server
+    start_server --tool-call-parser llama3_json --enable-auto-tool-choice
     timeout 300 node "$here/openai_client_test.mjs" || fail "openai client checks failed"
     ;;
   load)
