@@ -40,8 +40,8 @@ ordered_json null_content_as_empty(ordered_json messages, bool& changed) {
 }  // namespace
 
 std::string render_chat_messages(const ServedModel& model, const ordered_json& messages,
-                                 bool add_generation_prompt, const ordered_json& kwargs, const ordered_json& tools,
-                                 const ordered_json& documents) {
+                                 bool add_generation_prompt, const ordered_json& kwargs,
+                                 const ordered_json& tools, const ordered_json& documents) {
   if (!model.chat_template) {
     throw bad_request(
         "this model has no chat template; use /v1/completions or start the server with --chat-template");
@@ -53,7 +53,8 @@ std::string render_chat_messages(const ServedModel& model, const ordered_json& m
     if (!documents.is_null()) vars["documents"] = documents;
     return t.render(vars);
   };
-  // The readings in order, each only when it differs from the ones before it (an equal one fails the same way).
+  // The readings in order, each only when it differs from the ones before it (an equal one fails the same
+  // way).
   std::vector<ordered_json> readings;
   bool changed = false;
   ordered_json objects = arguments_as_objects(messages, changed);

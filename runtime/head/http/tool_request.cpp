@@ -37,18 +37,24 @@ bool has_function(const ordered_json& tools, const std::string& name) {
 void read_choice(const ordered_json& value, ToolRequest& r) {
   if (value.is_string()) {
     const std::string s = value.get<std::string>();
-    if (s == "none") r.choice = ToolChoice::kNone;
-    else if (s == "auto") r.choice = ToolChoice::kAuto;
-    else if (s == "required") r.choice = ToolChoice::kRequired;
-    else throw bad_request("tool_choice must be \"none\", \"auto\", \"required\" or a named function", "tool_choice");
+    if (s == "none")
+      r.choice = ToolChoice::kNone;
+    else if (s == "auto")
+      r.choice = ToolChoice::kAuto;
+    else if (s == "required")
+      r.choice = ToolChoice::kRequired;
+    else
+      throw bad_request("tool_choice must be \"none\", \"auto\", \"required\" or a named function",
+                        "tool_choice");
     return;
   }
-  if (!value.is_object() || value.value("type", ordered_json()) != "function" || !value.contains("function") ||
-      !value["function"].is_object() || !value["function"].contains("name") ||
+  if (!value.is_object() || value.value("type", ordered_json()) != "function" ||
+      !value.contains("function") || !value["function"].is_object() || !value["function"].contains("name") ||
       !value["function"]["name"].is_string()) {
-    throw bad_request("tool_choice must be \"none\", \"auto\", \"required\" or "
-                      "{\"type\": \"function\", \"function\": {\"name\": ...}}",
-                      "tool_choice");
+    throw bad_request(
+        "tool_choice must be \"none\", \"auto\", \"required\" or "
+        "{\"type\": \"function\", \"function\": {\"name\": ...}}",
+        "tool_choice");
   }
   r.choice = ToolChoice::kNamed;
   r.function = value["function"]["name"].get<std::string>();
@@ -70,7 +76,8 @@ const char* tool_choice_name(ToolChoice choice) {
   return "";
 }
 
-ToolRequest read_tool_request(const CheckedBody& body, const ordered_json& ordered, const ServedModel& model) {
+ToolRequest read_tool_request(const CheckedBody& body, const ordered_json& ordered,
+                              const ServedModel& model) {
   ToolRequest r;
   r.output.reasoning = model.reasoning_format;
   const bool has_tools = body.has("tools");
@@ -79,18 +86,22 @@ ToolRequest read_tool_request(const CheckedBody& body, const ordered_json& order
   if (body.has("tool_choice")) read_choice(ordered["tool_choice"], r);
   r.parallel_tool_calls = body.get<bool>("parallel_tool_calls").value_or(true);
   if (r.choice == ToolChoice::kNone) return r;
-  if (!has_tools) throw bad_request("tool_choice \"" + std::string(tool_choice_name(r.choice)) +
-                                        "\" needs 'tools'", "tool_choice");
-  if (r.choice == ToolChoice::kNamed && !has_function(r.tools, r.function))
-    throw bad_request("tool_choice names the function '" + r.function + "', which is not in 'tools'", "tool_choice");
-  if (r.choice == ToolChoice::kAuto && !(model.enable_auto_tool_choice && model.tool_call_format)) {
-    throw bad_request("\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set",
+  if (!has_tools)
+    throw bad_request("tool_choice \"" + std::string(tool_choice_name(r.choice)) + "\" needs 'tools'",
                       "tool_choice");
+  if (r.choice == ToolChoice::kNamed && !has_function(r.tools, r.function))
+    throw bad_request("tool_choice names the function '" + r.function + "', which is not in 'tools'",
+                      "tool_choice");
+  if (r.choice == ToolChoice::kAuto && !(model.enable_auto_tool_choice && model.tool_call_format)) {
+    throw bad_request(
+        "\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set",
+        "tool_choice");
   }
   if (!model.tool_call_format) {
     throw bad_request(std::string("tool_choice \"") + tool_choice_name(r.choice) +
                           "\" needs to know how this model writes tool calls: start the server with "
-                          "--tool-call-parser (" + tools::tool_call_format_names() + ")",
+                          "--tool-call-parser (" +
+                          tools::tool_call_format_names() + ")",
                       "tool_choice");
   }
   const tools::ToolCallFormat format = *model.tool_call_format;
@@ -99,7 +110,8 @@ ToolRequest read_tool_request(const CheckedBody& body, const ordered_json& order
   r.keep_special_tokens = format == tools::ToolCallFormat::kMistral;
   if (r.choice == ToolChoice::kRequired || r.choice == ToolChoice::kNamed) {
     r.constraint = tools::forced_tool_call_constraint(
-        format, r.tools, r.choice == ToolChoice::kNamed ? std::optional<std::string>(r.function) : std::nullopt,
+        format, r.tools,
+        r.choice == ToolChoice::kNamed ? std::optional<std::string>(r.function) : std::nullopt,
         r.parallel_tool_calls);
     r.output.forced_prefix = r.constraint->prompt_suffix;
   }

@@ -1,6 +1,6 @@
 // A chat request's tools, tool_choice and parallel_tool_calls: validated, turned into how the reply is parsed
-// (tools::ChatOutputOptions) and, for tool_choice "required" or a named function, the constraint that makes the
-// answer a call (tools::ToolCallConstraint). Semantics as vLLM's:
+// (tools::ChatOutputOptions) and, for tool_choice "required" or a named function, the constraint that makes
+// the answer a call (tools::ToolCallConstraint). Semantics as vLLM's:
 //   - tool_choice defaults to "auto" when tools are given, else "none";
 //   - "none": tools still reach the template, the output is not parsed for calls;
 //   - "auto": calls are parsed; needs --enable-auto-tool-choice and a tool-call parser (given or detected);
@@ -25,9 +25,9 @@ enum class ToolChoice { kNone, kAuto, kRequired, kNamed };
 struct ToolRequest {
   nlohmann::ordered_json tools;  // the validated list in the client's key order; null when none was given
   ToolChoice choice = ToolChoice::kNone;
-  std::string function;          // kNamed: the function to call
+  std::string function;  // kNamed: the function to call
   bool parallel_tool_calls = true;
-  tools::ChatOutputOptions output;                     // reasoning (the server's parser) and tool-call parsing
+  tools::ChatOutputOptions output;  // reasoning (the server's parser) and tool-call parsing
   std::optional<tools::ToolCallConstraint> constraint;  // kRequired / kNamed
   // Detokenize with special tokens: the format's marker is one (Mistral's [TOOL_CALLS]), as vLLM does.
   bool keep_special_tokens = false;

@@ -88,11 +88,12 @@ CallObjectReader::Status CallObjectReader::feed(char c, OutputDelta& out) {
       bool ok = false;
       const std::string key = decode_string(token_, ok);
       if (!ok) return fail();
-      field_ = key == "name"                              ? Field::kName
+      field_ = key == "name"                               ? Field::kName
                : key == "arguments" || key == "parameters" ? Field::kArguments
-                                                          : Field::kOther;
+                                                           : Field::kOther;
       // A second name or second arguments would make the streamed call ambiguous.
-      if ((field_ == Field::kName && have_name_) || (field_ == Field::kArguments && have_arguments_)) return fail();
+      if ((field_ == Field::kName && have_name_) || (field_ == Field::kArguments && have_arguments_))
+        return fail();
       state_ = State::kColon;
       return status_;
     }

@@ -1,9 +1,10 @@
 // Reads one tool-call JSON object as the model writes it, a byte at a time:
 //   {"name": "get_weather", "arguments": {"city": "Paris"}}
-// ("parameters" is accepted for "arguments"; other keys are skipped; keys may come in any order). The call starts
-// (OutputDelta::start_call) as soon as its name is known and its arguments have begun, so argument text streams
-// while the model writes it; arguments written before the name are held until the name comes. Arguments that are
-// a JSON string holding the object (some models write that) are decoded and given when the string ends.
+// ("parameters" is accepted for "arguments"; other keys are skipped; keys may come in any order). The call
+// starts (OutputDelta::start_call) as soon as its name is known and its arguments have begun, so argument
+// text streams while the model writes it; arguments written before the name are held until the name comes.
+// Arguments that are a JSON string holding the object (some models write that) are decoded and given when the
+// string ends.
 //
 // Used by the format parsers (hermes, mistral, llama3_json), which own what surrounds the object.
 #pragma once
@@ -35,7 +36,16 @@ class CallObjectReader {
   const std::string& raw() const { return raw_; }
 
  private:
-  enum class State : uint8_t { kBeforeObject, kKeyOrClose, kKey, kInKey, kColon, kValueStart, kInValue, kAfterValue };
+  enum class State : uint8_t {
+    kBeforeObject,
+    kKeyOrClose,
+    kKey,
+    kInKey,
+    kColon,
+    kValueStart,
+    kInValue,
+    kAfterValue
+  };
   enum class Field : uint8_t { kName, kArguments, kOther };
 
   Status fail() { return status_ = Status::kError; }

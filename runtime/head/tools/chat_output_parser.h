@@ -22,8 +22,8 @@ struct ChatOutputOptions {
   std::optional<ToolCallFormat> tool_calls;  // parse tool calls in this format
   bool parallel_tool_calls = true;           // false: calls after the first are dropped
   // Text the prompt ended with that belongs to the answer's format (a forced call's opening marker, e.g.
-  // "<tool_call>\n"): the tool-call parser reads it before the output. A forced call has no reasoning section,
-  // so the reasoning parser is not used then.
+  // "<tool_call>\n"): the tool-call parser reads it before the output. A forced call has no reasoning
+  // section, so the reasoning parser is not used then.
   std::string forced_prefix;
 
   bool parses_anything() const { return reasoning.has_value() || tool_calls.has_value(); }

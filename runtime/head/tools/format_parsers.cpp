@@ -7,7 +7,8 @@ constexpr std::string_view kPythonTag = "<|python_tag|>";
 
 }  // namespace
 
-// ---- hermes: content <tool_call> {call} </tool_call> ... -------------------------------------------------------
+// ---- hermes: content <tool_call> {call} </tool_call> ...
+// -------------------------------------------------------
 
 void HermesParser::on_byte(char c, OutputDelta& out) {
   switch (state_) {
@@ -36,12 +37,14 @@ void HermesParser::on_end(OutputDelta& out) {
     case State::kInCall:
       end_inside_call(out);
       return;
-    case State::kAfterObject:  // an unclosed last block is a complete call; a partial "</tool_call>" is dropped
+    case State::kAfterObject:  // an unclosed last block is a complete call; a partial "</tool_call>" is
+                               // dropped
       return;
   }
 }
 
-// ---- mistral: content [TOOL_CALLS] [{call}, {call}] ---------------------------------------------------------------
+// ---- mistral: content [TOOL_CALLS] [{call}, {call}]
+// ---------------------------------------------------------------
 
 void MistralParser::on_byte(char c, OutputDelta& out) {
   switch (state_) {
@@ -111,13 +114,15 @@ void MistralParser::on_end(OutputDelta& out) {
   }
 }
 
-// ---- llama3_json: [<|python_tag|>] {call} [; {call}]... ------------------------------------------------------------
+// ---- llama3_json: [<|python_tag|>] {call} [; {call}]...
+// ------------------------------------------------------------
 
 void Llama3JsonParser::on_byte(char c, OutputDelta& out) {
   switch (state_) {
     case State::kStart: {
       // pending_raw_ holds leading whitespace, then as much of <|python_tag|> as has come.
-      const size_t tag_len = pending_raw_.find('<') == std::string::npos ? 0 : pending_raw_.size() - pending_raw_.find('<');
+      const size_t tag_len =
+          pending_raw_.find('<') == std::string::npos ? 0 : pending_raw_.size() - pending_raw_.find('<');
       if (tag_len == 0 && is_space(c)) {
         pending_raw_ += c;
       } else if (tag_len == 0 && c == '{') {

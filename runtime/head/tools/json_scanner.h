@@ -36,8 +36,15 @@ class JsonScanner {
     kString,        // inside a string (key or value)
     kEscape,        // after a backslash
     kUnicode,       // inside \uXXXX (hex_left_ digits to come)
-    kNumMinus, kNumZero, kNumInt, kNumDot, kNumFrac, kNumE, kNumESign, kNumExp,
-    kLiteral,       // inside true / false / null
+    kNumMinus,
+    kNumZero,
+    kNumInt,
+    kNumDot,
+    kNumFrac,
+    kNumE,
+    kNumESign,
+    kNumExp,
+    kLiteral,  // inside true / false / null
     kDone,
     kError,
   };

@@ -35,7 +35,8 @@ void ParsedOutput::add(const OutputDelta& delta) {
   reasoning += delta.reasoning;
   content += delta.content;
   for (const ToolCallDelta& d : delta.tool_calls) {
-    if (static_cast<size_t>(d.index) >= tool_calls.size()) tool_calls.resize(static_cast<size_t>(d.index) + 1);
+    if (static_cast<size_t>(d.index) >= tool_calls.size())
+      tool_calls.resize(static_cast<size_t>(d.index) + 1);
     ToolCall& call = tool_calls[static_cast<size_t>(d.index)];
     if (!d.id.empty()) call.id = d.id;
     if (!d.name.empty()) call.name = d.name;

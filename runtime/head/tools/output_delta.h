@@ -1,6 +1,6 @@
-// What a chat output parser tells the response builder after each piece of generated text: new reasoning text,
-// new content, and tool-call deltas shaped as OpenAI streams them (a call's first delta has its id and name,
-// later ones only argument text).
+// What a chat output parser tells the response builder after each piece of generated text: new reasoning
+// text, new content, and tool-call deltas shaped as OpenAI streams them (a call's first delta has its id and
+// name, later ones only argument text).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,10 @@
-// Reasoning parsers: split a reasoning model's output into reasoning_content (the <think> section) and content,
-// incrementally or whole with the same result (a byte at a time, holding back only what may be part of a tag).
+// Reasoning parsers: split a reasoning model's output into reasoning_content (the <think> section) and
+// content, incrementally or whole with the same result (a byte at a time, holding back only what may be part
+// of a tag).
 //
 // Names as vLLM's --reasoning-parser:
-//   deepseek_r1  The output is reasoning until </think> (the template has already opened the section; a leading
+//   deepseek_r1  The output is reasoning until </think> (the template has already opened the section; a
+//   leading
 //                <think> is skipped if the model writes one). No </think>: everything is reasoning.
 //   qwen3        Reasoning only when the output starts with <think> (leading whitespace allowed); then up to
 //                </think>. Without the opening tag (enable_thinking=false) everything is content.

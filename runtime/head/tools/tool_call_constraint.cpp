@@ -9,7 +9,8 @@ using ordered_json = nlohmann::ordered_json;
 
 ordered_json call_schema(const ordered_json& function, const char* arguments_key) {
   ordered_json parameters = ordered_json{{"type", "object"}, {"properties", ordered_json::object()}};
-  if (function.contains("parameters") && function["parameters"].is_object() && !function["parameters"].empty())
+  if (function.contains("parameters") && function["parameters"].is_object() &&
+      !function["parameters"].empty())
     parameters = function["parameters"];
   ordered_json properties = ordered_json::object();
   properties["name"] = {{"type", "string"}, {"enum", {function["name"]}}};
@@ -23,7 +24,8 @@ ordered_json call_schema(const ordered_json& function, const char* arguments_key
 }  // namespace
 
 ToolCallConstraint forced_tool_call_constraint(ToolCallFormat format, const ordered_json& tools,
-                                               const std::optional<std::string>& only, bool parallel_tool_calls) {
+                                               const std::optional<std::string>& only,
+                                               bool parallel_tool_calls) {
   const char* arguments_key = format == ToolCallFormat::kLlama3Json ? "parameters" : "arguments";
   ordered_json choices = ordered_json::array();
   bool strict = true;
@@ -33,8 +35,10 @@ ToolCallConstraint forced_tool_call_constraint(ToolCallFormat format, const orde
     choices.push_back(call_schema(function, arguments_key));
     strict = strict && function.value("strict", false) == true;
   }
-  LLMC_CHECK(!choices.empty()) << "forced_tool_call_constraint: no tool " << (only ? "named " + *only : "given");
-  ordered_json call = choices.size() == 1 ? std::move(choices[0]) : ordered_json{{"anyOf", std::move(choices)}};
+  LLMC_CHECK(!choices.empty()) << "forced_tool_call_constraint: no tool "
+                               << (only ? "named " + *only : "given");
+  ordered_json call =
+      choices.size() == 1 ? std::move(choices[0]) : ordered_json{{"anyOf", std::move(choices)}};
 
   ToolCallConstraint c;
   c.strict = strict;

@@ -1,7 +1,7 @@
 // What a forced tool call (tool_choice "required" or a named function) must look like, in the format of the
-// model's tool-call parser, for constrained decoding: text the prompt ends with (the format's opening marker, so
-// the model starts inside a call) and the JSON schema the output must then match. The output is then always a
-// call the parser reads (ChatOutputOptions::forced_prefix = prompt_suffix):
+// model's tool-call parser, for constrained decoding: text the prompt ends with (the format's opening marker,
+// so the model starts inside a call) and the JSON schema the output must then match. The output is then
+// always a call the parser reads (ChatOutputOptions::forced_prefix = prompt_suffix):
 //   hermes       prompt + "<tool_call>\n", output {"name": <one of the tools>, "arguments": <its parameters>}
 //   llama3_json  output {"name": ..., "parameters": ...}
 //   mistral      prompt + "[TOOL_CALLS]", output [{"name": ..., "arguments": ...}, ...] (one item unless
@@ -24,11 +24,12 @@ struct ToolCallConstraint {
   bool strict = false;            // every tool allowed is marked "strict": true
 };
 
-// `tools`: the request's validated tools ([{"type": "function", "function": {"name", "parameters"?, "strict"?}}]);
-// `only`: the named function (tool_choice {"type": "function", ...}), or nullopt for "required" (any tool).
-// A tool without parameters takes an empty object.
+// `tools`: the request's validated tools ([{"type": "function", "function": {"name", "parameters"?,
+// "strict"?}}]); `only`: the named function (tool_choice {"type": "function", ...}), or nullopt for
+// "required" (any tool). A tool without parameters takes an empty object.
 ToolCallConstraint forced_tool_call_constraint(ToolCallFormat format, const nlohmann::ordered_json& tools,
-                                               const std::optional<std::string>& only, bool parallel_tool_calls);
+                                               const std::optional<std::string>& only,
+                                               bool parallel_tool_calls);
 
 // The grammar engine's form of it (engine/grammar/constraint.h): a json_schema constraint on the output.
 ConstraintSpec constraint_spec(const ToolCallConstraint& constraint);

@@ -110,7 +110,8 @@ std::optional<ToolCallFormat> detect_tool_call_format(std::string_view t) {
   const auto has = [&](std::string_view s) { return t.find(s) != std::string_view::npos; };
   if (has("[TOOL_CALLS]")) return ToolCallFormat::kMistral;
   if (has("<tool_call>")) return ToolCallFormat::kHermes;
-  if (has("<|python_tag|>") || (has("<|start_header_id|>") && has("tools"))) return ToolCallFormat::kLlama3Json;
+  if (has("<|python_tag|>") || (has("<|start_header_id|>") && has("tools")))
+    return ToolCallFormat::kLlama3Json;
   return std::nullopt;
 }
 

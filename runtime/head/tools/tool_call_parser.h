@@ -1,19 +1,20 @@
 // Tool-call parsers: split what a model writes into content and OpenAI tool calls, incrementally (feed each
-// piece of text as it is generated) or whole (feed everything, then finish). Both give the same result, whatever
-// the pieces: a parser works a byte at a time and holds back only text that may still turn out to be part of a
-// call ("<tool_c" could become "<tool_call>").
+// piece of text as it is generated) or whole (feed everything, then finish). Both give the same result,
+// whatever the pieces: a parser works a byte at a time and holds back only text that may still turn out to be
+// part of a call ("<tool_c" could become "<tool_call>").
 //
 // Formats (names as vLLM's --tool-call-parser):
 //   llama3_json  Llama 3.1-3.3 JSON calls: the output starts with {"name": ..., "parameters": {...}} (or
 //                "arguments"), optionally after <|python_tag|>; several calls are separated by ';'.
-//   hermes       Hermes 2 Pro / Qwen 2.5 / Qwen 3: <tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>,
+//   hermes       Hermes 2 Pro / Qwen 2.5 / Qwen 3: <tool_call>\n{"name": ..., "arguments":
+//   {...}}\n</tool_call>,
 //                any number of them, after optional content.
 //   mistral      Mistral v0.3 and later: content, then [TOOL_CALLS][{"name": ..., "arguments": {...}}, ...].
 //
 // Text the parser cannot read as a call is content, never dropped: a call that has not started yet (its name
 // and the start of its arguments not seen) goes back to content with everything around it, and from there on
-// the rest of the output is content. Whitespace next to calls is dropped. A call whose output was cut off (max
-// tokens) keeps the argument text written so far.
+// the rest of the output is content. Whitespace next to calls is dropped. A call whose output was cut off
+// (max tokens) keeps the argument text written so far.
 #pragma once
 
 #include <memory>

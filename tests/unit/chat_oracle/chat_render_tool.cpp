@@ -3,9 +3,12 @@
 //
 // Reads one JSON document on stdin, writes a JSON list (one entry per case, in order) on stdout:
 //   {"mode": "template", "cases": [{"template": "...", "vars": {...}}]}   ChatTemplate::parse + render
-//   {"mode": "request", "model_dir": DIR, "requests": [{chat request body}]} the chat API's rendering path with
-//                                                       DIR's tokenizer_config.json template and special tokens
-// An entry is {"rendered": "..."} or {"error": "...", "raised": bool} (raised: the template's raise_exception).
+//   {"mode": "request", "model_dir": DIR, "requests": [{chat request body}]} the chat API's rendering path
+//   with
+//                                                       DIR's tokenizer_config.json template and special
+//                                                       tokens
+// An entry is {"rendered": "..."} or {"error": "...", "raised": bool} (raised: the template's
+// raise_exception).
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -18,9 +21,9 @@
 
 namespace {
 
-using nlohmann::ordered_json;
 using llmc::ChatTemplate;
 using llmc::ChatTemplateError;
+using nlohmann::ordered_json;
 
 ordered_json render_template(const ordered_json& c) {
   try {
@@ -36,7 +39,8 @@ llmc::ServedModel template_only_model(const std::string& dir) {
   m.names = {"oracle"};
   m.max_model_len = 1 << 20;
   auto source = std::make_shared<llmc::ChatTemplateSource>(llmc::load_chat_template_source(dir));
-  m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::parse(source->template_text, source->origin));
+  m.chat_template =
+      std::make_shared<ChatTemplate>(ChatTemplate::parse(source->template_text, source->origin));
   if (auto it = source->named_templates.find("tool_use"); it != source->named_templates.end())
     m.tool_use_template = std::make_shared<ChatTemplate>(ChatTemplate::parse(it->second, source->origin));
   m.chat_source = std::move(source);

@@ -1,7 +1,7 @@
 // Tool calling and reasoning in the chat API, without sockets: the request side (tools / tool_choice /
-// parallel_tool_calls validation, the forced-call constraint, rendering tool conversations), the response side
-// (message.tool_calls, reasoning_content, finish_reason "tool_calls", streamed deltas that reassemble to the
-// non-streamed message), the output-parser flags and GET /v1/models/{id} routing.
+// parallel_tool_calls validation, the forced-call constraint, rendering tool conversations), the response
+// side (message.tool_calls, reasoning_content, finish_reason "tool_calls", streamed deltas that reassemble to
+// the non-streamed message), the output-parser flags and GET /v1/models/{id} routing.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -96,20 +96,23 @@ TEST(ToolRequest, RequiredAndNamedBuildTheConstraint) {
   EXPECT_EQ(req.constraint->prompt_suffix, "<tool_call>\n");
   EXPECT_EQ(req.output.forced_prefix, "<tool_call>\n");
   EXPECT_EQ(req.constraint->schema["anyOf"].size(), 2u);
-  const ToolRequest named = read(
-      {{"tools", kTools}, {"tool_choice", {{"type", "function"}, {"function", {{"name", "get_time"}}}}}}, hermes);
+  const ToolRequest named =
+      read({{"tools", kTools}, {"tool_choice", {{"type", "function"}, {"function", {{"name", "get_time"}}}}}},
+           hermes);
   EXPECT_EQ(named.choice, ToolChoice::kNamed);
   EXPECT_EQ(named.function, "get_time");
   EXPECT_EQ(named.constraint->schema["properties"]["name"]["enum"], ordered_json::array({"get_time"}));
   // Mistral's marker is a special token: the reply is detokenized with special tokens.
-  const ToolRequest mistral = read({{"tools", kTools}, {"tool_choice", "required"}, {"parallel_tool_calls", false}},
-                                   model_with("mistral", false));
+  const ToolRequest mistral =
+      read({{"tools", kTools}, {"tool_choice", "required"}, {"parallel_tool_calls", false}},
+           model_with("mistral", false));
   EXPECT_TRUE(mistral.keep_special_tokens);
   EXPECT_FALSE(mistral.output.parallel_tool_calls);
   EXPECT_EQ(mistral.constraint->schema["maxItems"], 1);
   // Without a known format there is nothing to force.
-  EXPECT_NE(refusal({{"tools", kTools}, {"tool_choice", "required"}}, plain_model()).find("--tool-call-parser"),
-            std::string::npos);
+  EXPECT_NE(
+      refusal({{"tools", kTools}, {"tool_choice", "required"}}, plain_model()).find("--tool-call-parser"),
+      std::string::npos);
 }
 
 TEST(ToolRequest, BadToolsAndChoicesAre400) {
@@ -117,13 +120,15 @@ TEST(ToolRequest, BadToolsAndChoicesAre400) {
   EXPECT_NE(refusal({{"tools", {{{"type", "function"}}}}}, m), "");
   EXPECT_NE(refusal({{"tools", {{{"type", "retrieval"}, {"function", {{"name", "x"}}}}}}}, m), "");
   EXPECT_NE(refusal({{"tools", {{{"type", "function"}, {"function", {{"name", ""}}}}}}}, m), "");
-  EXPECT_NE(refusal({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}, {"parameters", 3}}}}}}}, m),
-            "");
+  EXPECT_NE(
+      refusal({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}, {"parameters", 3}}}}}}}, m),
+      "");
   EXPECT_NE(refusal({{"tools", kTools}, {"tool_choice", "sometimes"}}, m), "");
-  EXPECT_NE(refusal({{"tools", kTools}, {"tool_choice", {{"type", "function"}, {"function", {{"name", "nope"}}}}}},
-                    m)
-                .find("'nope'"),
-            std::string::npos);
+  EXPECT_NE(
+      refusal({{"tools", kTools}, {"tool_choice", {{"type", "function"}, {"function", {{"name", "nope"}}}}}},
+              m)
+          .find("'nope'"),
+      std::string::npos);
   EXPECT_NE(refusal({{"tool_choice", "required"}}, m).find("needs 'tools'"), std::string::npos);
   EXPECT_EQ(refusal({{"tool_choice", "none"}}, m), "");
 }
@@ -150,7 +155,8 @@ TEST(OutputParserFlags, ResolvedAtLoadWithClearErrors) {
   std::filesystem::remove(file);
 }
 
-// ---- rendering -------------------------------------------------------------------------------------------------
+// ---- rendering
+// -------------------------------------------------------------------------------------------------
 
 ServedModel qwen3_template_model() {
   ServedModel m;
@@ -163,8 +169,8 @@ ServedModel qwen3_template_model() {
   return m;
 }
 
-// An OpenAI tool round trip (assistant content null with tool_calls, then the tool's result) in Qwen 3's template:
-// expected text written by hand from the template.
+// An OpenAI tool round trip (assistant content null with tool_calls, then the tool's result) in Qwen 3's
+// template: expected text written by hand from the template.
 TEST(ChatRender, ToolRoundTripInQwen3sTemplate) {
   const ordered_json messages = ordered_json::parse(R"([
     {"role": "user", "content": "Weather in Paris?"},
@@ -178,7 +184,8 @@ TEST(ChatRender, ToolRoundTripInQwen3sTemplate) {
   const std::string expected =
       "<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
       "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
-      "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\": {\"type\": \"object\"}}}\n"
+      "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\": {\"type\": "
+      "\"object\"}}}\n"
       "</tools>\n\nFor each function call, return a json object with function name and arguments within "
       "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": "
       "<args-json-object>}\n</tool_call><|im_end|>\n"
@@ -201,7 +208,8 @@ TEST(ChatRender, TemplateRefusalAndFailureAre400) {
   }
 }
 
-// ---- responses -------------------------------------------------------------------------------------------------
+// ---- responses
+// -------------------------------------------------------------------------------------------------
 
 GenerationJob chat_job(bool stream, tools::ChatOutputOptions output, int32_t n = 1) {
   GenerationJob job;
@@ -281,7 +289,8 @@ TEST(ToolCallResponse, StreamedDeltasReassembleToTheSameCalls) {
   ResponseBuilder b(chat_job(true, hermes_output()), nullptr);
   std::string stream = b.stream_head();
   for (size_t i = 0; i < kPieces.size(); ++i)
-    stream += b.add(0, text_output(0, kPieces[i], i + 1 == kPieces.size() ? FinishReason::kStop : FinishReason::kNone));
+    stream += b.add(
+        0, text_output(0, kPieces[i], i + 1 == kPieces.size() ? FinishReason::kStop : FinishReason::kNone));
   stream += b.stream_tail();
   std::string content;
   json calls = json::array();
@@ -299,7 +308,8 @@ TEST(ToolCallResponse, StreamedDeltasReassembleToTheSameCalls) {
       }
       ASSERT_LT(index, calls.size());
       EXPECT_FALSE(t["function"].contains("name") && !t.contains("id"));
-      calls[index]["arguments"] = calls[index]["arguments"].get<std::string>() + t["function"]["arguments"].get<std::string>();
+      calls[index]["arguments"] =
+          calls[index]["arguments"].get<std::string>() + t["function"]["arguments"].get<std::string>();
     }
     if (!c["finish_reason"].is_null()) finish = c["finish_reason"];
   }
@@ -355,7 +365,8 @@ TEST(ReasoningResponse, ReasoningContentStreamedAndInTheMessage) {
   }
 }
 
-// ---- /v1/models/{id} -------------------------------------------------------------------------------------------
+// ---- /v1/models/{id}
+// -------------------------------------------------------------------------------------------
 
 TEST(ModelRoute, RetrieveRouteAndPercentDecodedIds) {
   HttpServerOptions options;

@@ -1,12 +1,13 @@
-// The schema a forced tool call is decoded under, per format, written out by hand; and outputs that satisfy it
-// (prefix + an instance of the schema) read back by that format's parser as exactly the intended call.
+// The schema a forced tool call is decoded under, per format, written out by hand; and outputs that satisfy
+// it (prefix + an instance of the schema) read back by that format's parser as exactly the intended call.
+#include "runtime/head/tools/tool_call_constraint.h"
+
 #include <gtest/gtest.h>
 
-#include "runtime/head/tools/chat_output_parser.h"
 #include "common/check.h"
 #include "engine/grammar/grammar_compiler.h"
 #include "engine/grammar/token_matcher.h"
-#include "runtime/head/tools/tool_call_constraint.h"
+#include "runtime/head/tools/chat_output_parser.h"
 
 namespace llmc::tools {
 namespace {
@@ -49,8 +50,10 @@ TEST(ForcedToolCall, HermesNamedFunction) {
 }
 
 TEST(ForcedToolCall, HermesRequiredIsAnyTool) {
-  const ToolCallConstraint c = forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::nullopt, true);
-  const ordered_json expected = {{"anyOf", {with_key(kWeatherCall, "arguments"), with_key(kTimeCall, "arguments")}}};
+  const ToolCallConstraint c =
+      forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::nullopt, true);
+  const ordered_json expected = {
+      {"anyOf", {with_key(kWeatherCall, "arguments"), with_key(kTimeCall, "arguments")}}};
   EXPECT_EQ(c.schema, expected);
   EXPECT_FALSE(c.strict);  // get_time is not strict
 }
@@ -63,11 +66,14 @@ TEST(ForcedToolCall, Llama3JsonUsesParametersAndNoPrefix) {
 }
 
 TEST(ForcedToolCall, MistralIsAnArrayOfCalls) {
-  const ToolCallConstraint any = forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, true);
+  const ToolCallConstraint any =
+      forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, true);
   EXPECT_EQ(any.prompt_suffix, "[TOOL_CALLS]");
-  const ordered_json items = {{"anyOf", {with_key(kWeatherCall, "arguments"), with_key(kTimeCall, "arguments")}}};
+  const ordered_json items = {
+      {"anyOf", {with_key(kWeatherCall, "arguments"), with_key(kTimeCall, "arguments")}}};
   EXPECT_EQ(any.schema, (ordered_json{{"type", "array"}, {"items", items}, {"minItems", 1}}));
-  const ToolCallConstraint one = forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, false);
+  const ToolCallConstraint one =
+      forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, false);
   EXPECT_EQ(one.schema["maxItems"], 1);
   const ToolCallConstraint named =
       forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::string("get_weather"), true);
@@ -76,7 +82,8 @@ TEST(ForcedToolCall, MistralIsAnArrayOfCalls) {
 }
 
 TEST(ForcedToolCall, UnknownNameIsAnError) {
-  EXPECT_THROW(forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::string("nope"), true), llmc::Error);
+  EXPECT_THROW(forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::string("nope"), true),
+               llmc::Error);
 }
 
 // What constrained decoding may produce under each constraint (instances of the schema, written compactly and
@@ -88,10 +95,12 @@ TEST(ForcedToolCall, InstancesOfTheSchemaParseAsTheCall) {
     std::vector<std::pair<std::string, std::string>> calls;
   };
   const std::vector<Case> cases = {
-      {ToolCallFormat::kHermes, R"({"name":"get_weather","arguments":{"city":"Oslo"}})",
+      {ToolCallFormat::kHermes,
+       R"({"name":"get_weather","arguments":{"city":"Oslo"}})",
        {{"get_weather", R"({"city":"Oslo"})"}}},
       {ToolCallFormat::kHermes, R"({"name": "get_time", "arguments": {}})", {{"get_time", "{}"}}},
-      {ToolCallFormat::kLlama3Json, R"({"name":"get_weather","parameters":{"city":"Oslo"}})",
+      {ToolCallFormat::kLlama3Json,
+       R"({"name":"get_weather","parameters":{"city":"Oslo"}})",
        {{"get_weather", R"({"city":"Oslo"})"}}},
       {ToolCallFormat::kMistral,
        R"([{"name":"get_weather","arguments":{"city":"Oslo"}},{"name":"get_time","arguments":{}}])",
@@ -115,8 +124,8 @@ TEST(ForcedToolCall, InstancesOfTheSchemaParseAsTheCall) {
   }
 }
 
-// The constraint as the grammar engine compiles it, over a vocabulary of single bytes (token b is byte b, 256 is
-// EOS), so that what it accepts can be checked as text.
+// The constraint as the grammar engine compiles it, over a vocabulary of single bytes (token b is byte b, 256
+// is EOS), so that what it accepts can be checked as text.
 bool constraint_accepts(const ToolCallConstraint& c, std::string_view text) {
   static grammar::GrammarCompiler compiler = [] {
     std::vector<std::string> bytes;
@@ -129,14 +138,16 @@ bool constraint_accepts(const ToolCallConstraint& c, std::string_view text) {
 }
 
 TEST(ForcedToolCall, TheGrammarEngineTakesTheSchemaAndAcceptsOnlyCalls) {
-  const ToolCallConstraint hermes = forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::nullopt, true);
+  const ToolCallConstraint hermes =
+      forced_tool_call_constraint(ToolCallFormat::kHermes, kTools, std::nullopt, true);
   const ConstraintSpec spec = constraint_spec(hermes);
   EXPECT_EQ(spec.kind, ConstraintKind::kJsonSchema);
   EXPECT_EQ(ordered_json::parse(spec.text), hermes.schema);
   EXPECT_FALSE(spec.strict);
   EXPECT_TRUE(constraint_accepts(hermes, R"({"name": "get_weather", "arguments": {"city": "Oslo"}})"));
   EXPECT_TRUE(constraint_accepts(hermes, R"({"name":"get_time","arguments":{}})"));
-  EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "get_weather", "arguments": {}})"));  // city is required
+  EXPECT_FALSE(
+      constraint_accepts(hermes, R"({"name": "get_weather", "arguments": {}})"));  // city is required
   EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "rm_rf", "arguments": {}})"));
   EXPECT_FALSE(constraint_accepts(hermes, R"({"name": "get_time"})"));
   EXPECT_FALSE(constraint_accepts(hermes, R"(Sure! {"name": "get_time", "arguments": {}})"));
@@ -148,11 +159,14 @@ TEST(ForcedToolCall, TheGrammarEngineTakesTheSchemaAndAcceptsOnlyCalls) {
   EXPECT_TRUE(constraint_accepts(named, R"({"name": "get_weather", "parameters": {"city": "Oslo"}})"));
   EXPECT_FALSE(constraint_accepts(named, R"({"name": "get_time", "parameters": {}})"));
 
-  const ToolCallConstraint mistral = forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, true);
+  const ToolCallConstraint mistral =
+      forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, true);
   EXPECT_TRUE(constraint_accepts(
-      mistral, R"([{"name": "get_time", "arguments": {}}, {"name": "get_weather", "arguments": {"city": "Rome"}}])"));
+      mistral,
+      R"([{"name": "get_time", "arguments": {}}, {"name": "get_weather", "arguments": {"city": "Rome"}}])"));
   EXPECT_FALSE(constraint_accepts(mistral, "[]"));
-  const ToolCallConstraint single = forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, false);
+  const ToolCallConstraint single =
+      forced_tool_call_constraint(ToolCallFormat::kMistral, kTools, std::nullopt, false);
   EXPECT_FALSE(constraint_accepts(
       single, R"([{"name": "get_time", "arguments": {}}, {"name": "get_time", "arguments": {}}])"));
   EXPECT_TRUE(constraint_accepts(single, R"([{"name": "get_time", "arguments": {}}])"));

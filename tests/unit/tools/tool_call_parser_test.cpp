@@ -1,8 +1,8 @@
 // Every case of tests/data/tools/tool_call_outputs.json (outputs written by hand in each model's documented
-// format, with the content, reasoning and calls a reader of that format finds in them) parsed whole, byte by byte,
-// split at every single point, at every pair of points (short cases) and at random points. Besides the result,
-// each run checks the stream is shaped as OpenAI streams tool calls: a call's first delta carries its id and
-// name, its argument text follows, and no call's text comes after the next call has started.
+// format, with the content, reasoning and calls a reader of that format finds in them) parsed whole, byte by
+// byte, split at every single point, at every pair of points (short cases) and at random points. Besides the
+// result, each run checks the stream is shaped as OpenAI streams tool calls: a call's first delta carries its
+// id and name, its argument text follows, and no call's text comes after the next call has started.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -37,7 +37,8 @@ ChatOutputOptions options_of(const json& c) {
   return o;
 }
 
-// Parses `output` cut at `cuts` (sorted byte offsets); checks the stream's shape; returns the accumulated message.
+// Parses `output` cut at `cuts` (sorted byte offsets); checks the stream's shape; returns the accumulated
+// message.
 ParsedOutput parse_in_pieces(const ChatOutputOptions& options, const std::string& output,
                              const std::vector<size_t>& cuts) {
   int next_id = 0;
@@ -139,7 +140,8 @@ TEST_F(RecordedOutputs, RandomMultiSplits) {
     for (int trial = 0; trial < 300; ++trial) {
       std::vector<size_t> cuts;
       const size_t n = std::uniform_int_distribution<size_t>(2, 12)(rng);
-      for (size_t k = 0; k < n; ++k) cuts.push_back(std::uniform_int_distribution<size_t>(0, output.size())(rng));
+      for (size_t k = 0; k < n; ++k)
+        cuts.push_back(std::uniform_int_distribution<size_t>(0, output.size())(rng));
       std::sort(cuts.begin(), cuts.end());
       ASSERT_EQ(describe(parse_in_pieces(options_of(c), output, cuts)), expected) << "trial " << trial;
     }
@@ -226,7 +228,8 @@ TEST(ToolCallFormats, NamesAndDetectionFromTemplates) {
   EXPECT_EQ(detect_tool_call_format("{{- '<tool_call>\\n' }}{{ tools | tojson }}"), ToolCallFormat::kHermes);
   EXPECT_EQ(detect_tool_call_format("{{ '[TOOL_CALLS]' + calls }}"), ToolCallFormat::kMistral);
   EXPECT_EQ(detect_tool_call_format("{{ '<|python_tag|>' }}"), ToolCallFormat::kLlama3Json);
-  EXPECT_EQ(detect_tool_call_format("{% if tools %}<|start_header_id|>{% endif %}"), ToolCallFormat::kLlama3Json);
+  EXPECT_EQ(detect_tool_call_format("{% if tools %}<|start_header_id|>{% endif %}"),
+            ToolCallFormat::kLlama3Json);
   // Llama 3.0's template has the headers but renders no tools.
   EXPECT_EQ(detect_tool_call_format("{{ '<|start_header_id|>' + message['role'] }}"), std::nullopt);
 }
