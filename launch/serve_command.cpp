@@ -12,6 +12,7 @@
 #include "engine/core/generation_config.h"
 #include "engine/core/model_config.h"
 #include "launch/engine_options.h"
+#include "launch/stop_notice.h"
 #include "launch/subcommands.h"
 #include "runtime/cluster/cluster.h"
 #include "runtime/comm/mpi_session.h"
@@ -28,11 +29,18 @@ namespace {
 
 // Ends the job (non-zero) once the engine is dead, after a moment for the failed requests' replies to leave.
 // The listener stays open for that moment: every request, /health included, is answered 503 engine_dead with
-// the reason, so a load balancer's probe sees the failure rather than a refused connection.
-std::thread start_engine_watch(EngineLoop& engine, MpiSession& mpi, std::atomic<bool>& done) {
-  return std::thread([&engine, &mpi, &done] {
+// the reason, so a load balancer's probe sees the failure rather than a refused connection. Also drains the
+// server when the launcher signals a stop by SIGCONT alone (stop_notice.h: mpirun's SIGTERM).
+std::thread start_engine_watch(EngineLoop& engine, HttpServer& server, MpiSession& mpi, std::atomic<bool>& done) {
+  return std::thread([&engine, &server, &mpi, &done] {
+    LauncherStopNotice stop_notice;
     while (!done) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (stop_notice.poll()) {
+        spdlog::info("SIGCONT while running: the launcher is stopping the job (mpirun does so on SIGTERM); "
+                     "draining");
+        server.request_shutdown();
+      }
       if (!engine.dead()) continue;
       spdlog::error("the engine failed: {}; /health now answers 503, exiting", engine.dead_reason());
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -121,9 +129,16 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
   engine.start();
   HttpServer server(engine, std::move(served), http.server);
   spdlog::info("serving {} on http://{}:{} (OpenAI API under /v1)", model_dir, http.server.host, server.port());
+  if (const std::string warning = mpirun_kill_grace_warning(http.server.shutdown_timeout); !warning.empty())
+    spdlog::warn("{}", warning);
   std::atomic<bool> done{false};
-  std::thread watch = start_engine_watch(engine, mpi, done);
+  std::thread watch = start_engine_watch(engine, server, mpi, done);
   server.run_until_shutdown();
+  // Drained. The launcher's own SIGTERM may still come (mpirun sends it odls_base_sigkill_timeout after its
+  // SIGCONT) while the workers are shut down: it must not turn a clean exit into death by signal.
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGUSR1, SIG_IGN);
   done = true;
   watch.join();
   engine.stop();

@@ -65,8 +65,11 @@ start_server() {
 }
 
 # The stop signal ($LLMC_HTTP_STOP_SIGNAL, default TERM) must drain and exit 0 within the shutdown timeout plus
-# a margin. It goes to the server itself (under mpirun: to mpirun, which forwards USR1 to every rank), or with
-# LLMC_HTTP_SIGNAL_RANK0=1 to the head rank, since mpirun answers its own SIGTERM by killing the job.
+# a margin. It goes to the server itself (under mpirun: to mpirun, which forwards USR1 to every rank and answers
+# its own SIGTERM with SIGCONT, SIGTERM and SIGKILL to every rank, see launch/stop_notice.h), or with
+# LLMC_HTTP_SIGNAL_RANK0=1 to the head rank. The drain check expects the exit status $LLMC_HTTP_EXPECT_STATUS
+# (default 0; mpirun exits 1 after its own SIGTERM whatever the ranks did, and the ranks' statuses are checked
+# instead).
 stop_signal="${LLMC_HTTP_STOP_SIGNAL:-TERM}"
 signal_target() {
   if [[ "${LLMC_HTTP_SIGNAL_RANK0:-0}" != 1 ]]; then echo "$server_pid"; return; fi
@@ -108,7 +111,8 @@ case "$check" in
     ;;
   drain)
     command -v curl >/dev/null || fail "curl is not installed"
-    start_server --shutdown-timeout 60
+    export LLMC_RANK_STATUS_DIR="$work"  # where tests/http/rank_exit.sh, when the command uses it, writes
+    start_server --shutdown-timeout "${LLMC_HTTP_DRAIN_TIMEOUT:-60}"
     source "$here/drain_check.sh"
     drain_check
     echo "PASS ($check)"
