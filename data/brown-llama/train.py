@@ -73,7 +73,20 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--max-seconds", type=float, default=230.0, help="safety stop; logged if it triggers")
+    ap.add_argument("--reference-only", action="store_true",
+                    help="rewrite reference.json (and the log's samples) for the model already in OUT_DIR")
     args = ap.parse_args()
+    if args.reference_only:
+        tok = Tokenizer.from_file(os.path.join(args.out, "tokenizer.json"))
+        val_paras = load(os.path.join(args.corpus, "val.jsonl"))
+
+        def enc(text):
+            return tok.encode(text, add_special_tokens=False).ids
+        val_ids = torch.tensor([t for p in val_paras for t in [BOS] + enc(" ".join(p)) + [EOS]], dtype=torch.long)
+        write_reference(args, val_ids, enc)
+        with open(os.path.join(args.out, "reference_log.txt"), "w") as f:
+            f.write("\n".join(LOG) + "\n")
+        return
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
     random.seed(args.seed)
@@ -225,8 +238,23 @@ def main():
         f.write("\n")
     log(f"saved: {sorted(os.listdir(args.out))}")
 
-    # reference: reload as a user would, fp32 math on the bf16 weights, on the CPU
+    write_reference(args, val_ids, enc)
+    log(f"total {time.time() - t0:.1f}s")
+    with open(os.path.join(args.out, "train_log.txt"), "w") as f:
+        f.write("\n".join(LOG) + "\n")
+
+
+def write_reference(args, val_ids, enc):
+    # reference: reload as a user would, then fp32 math on the bf16 weights on the CPU, with the rotary inverse
+    # frequencies rounded to bf16 as a model materialized in its checkpoint dtype holds that buffer. That is the
+    # fixtures' convention (tests/data/models) and what the engine reproduces (engine/model/rope_table.h);
+    # from_pretrained keeps the buffer in float32, which moves this model's logits by up to 3e-3.
     ref_model = LlamaForCausalLM.from_pretrained(args.out, dtype=torch.float32, attn_implementation="eager").eval()
+    for module in ref_model.modules():
+        for name in ("inv_freq", "original_inv_freq"):
+            buf = getattr(module, name, None)
+            if isinstance(buf, torch.Tensor):
+                setattr(module, name, buf.to(torch.bfloat16).float())
     ref_tok = PreTrainedTokenizerFast.from_pretrained(args.out)
     chat_prompt = ref_tok.apply_chat_template(
         [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Say hello to the cluster."}],
@@ -253,6 +281,7 @@ def main():
                           "last_logits": [round(float(v), 6) for v in last_logits]})
             log(f"reference: prompt {len(p)} tokens, margin {margin:.4f}: {ref_tok.decode(p)!r} -> "
                 f"{ref_tok.decode(greedy)!r}")
+    import transformers as _tf
     ref = {"generator": f"transformers {_tf.__version__}, torch {torch.__version__}, fp32 math on bf16 weights",
            "architecture": "LlamaForCausalLM", "cases": cases}
     with open(os.path.join(args.out, "reference.json"), "w") as f:
@@ -268,16 +297,13 @@ def main():
         g = ref_model.generate(x, max_new_tokens=40, do_sample=False)
         s = ref_model.generate(x, max_new_tokens=40, do_sample=True, temperature=0.8, top_p=0.95)
         log(f"chat {q!r}\n  greedy : {ref_tok.decode(g[0, x.shape[1]:])!r}\n  sampled: {ref_tok.decode(s[0, x.shape[1]:])!r}")
-    log(f"total {time.time() - t0:.1f}s")
-    with open(os.path.join(args.out, "train_log.txt"), "w") as f:
-        f.write("\n".join(LOG) + "\n")
 
 
 if __name__ == "__main__":
     try:
         main()
     finally:
-        if LOG and len(sys.argv) > 2:
+        if LOG and len(sys.argv) > 2 and "--reference-only" not in sys.argv:
             os.makedirs(sys.argv[2], exist_ok=True)
             with open(os.path.join(sys.argv[2], "train_log.txt"), "w") as f:
                 f.write("\n".join(LOG) + "\n")
