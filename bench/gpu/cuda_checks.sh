@@ -36,9 +36,12 @@ if want tests; then
   record "generate_gpu.sh (fixtures x layouts x batches)" "$([ $rc -eq 0 ] && echo pass || echo "FAIL ($rc)")"
 fi
 if want bench; then
-  timeout 400 bench_cuda_engine --model bench/configs/llama-3.1-8b.json --dummy --batch 1,8,64,256 >"$out/bench.log" 2>&1
+  batches=${LLMC_BENCH_BATCHES:-1,8,32,64,128,256}
+  timeout 400 bench_cuda_engine --model bench/configs/llama-3.1-8b.json --dummy --batch "$batches" --context 1024 \
+    --steps 16 >"$out/bench.log" 2>&1
   record "bench_cuda_engine 8B dummy" "exit $?"
-  timeout 400 python3 bench/gpu/hf_baseline.py bench/configs/llama-3.1-8b.json --batch 1,8,64,256 >"$out/hf.log" 2>&1
+  timeout 400 python3 bench/gpu/hf_baseline.py bench/configs/llama-3.1-8b.json --batch "$batches" --context 1024 \
+    --steps 16 >"$out/hf.log" 2>&1
   record "HF transformers baseline 8B" "exit $?"
 fi
 if want serve; then
@@ -60,9 +63,21 @@ if want serve; then
       --save-result --result-dir "$out" --result-filename serve_8b.json >"$out/llm-bench.log" 2>&1
     record "llm-bench 8B dummy, ${LLMC_BENCH_PROMPTS:-512} prompts 1024/128, concurrency 256" "exit $?"
     tail -30 "$out/llm-bench.log"
+    # Standing in for ShareGPT (issue 11): 1,000 random prompts of ~256 tokens in and ~256 out, all at once.
+    timeout 240 llm-bench --base-url http://127.0.0.1:8123 --model "$model" --dataset-name random \
+      --random-input-len 256 --random-output-len 256 --random-range-ratio 0.9 --num-prompts 1000 --ignore-eos \
+      --seed 11 --save-result --result-dir "$out" --result-filename serve_8b_256.json >"$out/llm-bench-256.log" 2>&1
+    record "llm-bench 8B dummy, 1000 prompts ~256/~256, request rate inf" "exit $?"
+    tail -30 "$out/llm-bench-256.log"
+    # Low load: one request at a time, TPOT through the whole HTTP path.
+    timeout 120 llm-bench --base-url http://127.0.0.1:8123 --model "$model" --dataset-name random \
+      --random-input-len 128 --random-output-len 128 --num-prompts 8 --max-concurrency 1 --ignore-eos \
+      --seed 12 --save-result --result-dir "$out" --result-filename serve_8b_c1.json >"$out/llm-bench-c1.log" 2>&1
+    record "llm-bench 8B dummy, 8 prompts 128/128, concurrency 1" "exit $?"
+    tail -30 "$out/llm-bench-c1.log"
   fi
   kill -USR1 $server; wait $server
-  grep -E 'memory plan|KV cache of|loaded layers' "$out/serve.log" | head -5
+  grep -E 'memory plan|KV cache of|loaded layers|decode graphs|eagerly' "$out/serve.log" | head -6
   cat "$out/load.log"
 fi
 echo

@@ -46,8 +46,11 @@ def main():
         for batch in [int(b) for b in a.batch.split(",")]:
             ctx = torch.randint(0, vocab, (batch, a.context), device="cuda")
             cache = transformers.DynamicCache()
-            out = model(ctx, past_key_values=cache, use_cache=True, logits_to_keep=1)
-            cache = out.past_key_values
+            # The context goes in 128 positions at a time: one pass over batch x context tokens would need more
+            # activation memory than the GPU has at large batches.
+            for i in range(0, a.context, 128):
+                out = model(ctx[:, i:i + 128], past_key_values=cache, use_cache=True, logits_to_keep=1)
+                cache = out.past_key_values
             nxt = out.logits[:, -1:].argmax(-1)
             times = []
             for _ in range(a.steps):

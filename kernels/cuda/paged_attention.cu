@@ -16,10 +16,10 @@ namespace {
 using detail::AttentionParams;
 
 // Split-KV bounds. A split should hold enough keys that its fixed cost (loading the queries, the merge of
-// partials) stays small next to streaming its K/V: 128 keys is one pass of the CTA's 4 warps. (256 left a
+// partials) stays small next to streaming its K/V; at small batches parallelism matters more (256 left a
 // batch-1 decode of a 1,024-token context on an H100 with 32 CTAs for 132 SMs: 21% of the step.)
 constexpr int kMaxSplits = 64;
-constexpr int kMinKeysPerSplit = 128;
+constexpr int kMinKeysPerSplit = 64;
 // (sequence, split) pairs the workspace holds: splitting only pays when sequences are few, so this caps the
 // workspace at kMaxPartialRows * q_heads * (head_dim + 2) floats whatever max_tokens is.
 constexpr int64_t kMaxPartialRows = 1024;
