@@ -127,20 +127,23 @@ int run_serve(const std::vector<std::string>& args, MpiSession& mpi) {
   http.server.version = kLlmClusterVersion;
   EngineLoop engine(engine_config, static_cast<int32_t>(cluster->num_kv_blocks()), cluster->take_executor());
   engine.start();
-  HttpServer server(engine, std::move(served), http.server);
-  spdlog::info("serving {} on http://{}:{} (OpenAI API under /v1)", model_dir, http.server.host, server.port());
-  if (const std::string warning = mpirun_kill_grace_warning(http.server.shutdown_timeout); !warning.empty())
-    spdlog::warn("{}", warning);
-  std::atomic<bool> done{false};
-  std::thread watch = start_engine_watch(engine, server, mpi, done);
-  server.run_until_shutdown();
-  // Drained. The launcher's own SIGTERM may still come (mpirun sends it odls_base_sigkill_timeout after its
-  // SIGCONT) while the workers are shut down: it must not turn a clean exit into death by signal.
+  {
+    HttpServer server(engine, std::move(served), http.server);
+    spdlog::info("serving {} on http://{}:{} (OpenAI API under /v1)", model_dir, http.server.host, server.port());
+    if (const std::string warning = mpirun_kill_grace_warning(http.server.shutdown_timeout); !warning.empty())
+      spdlog::warn("{}", warning);
+    std::atomic<bool> done{false};
+    std::thread watch = start_engine_watch(engine, server, mpi, done);
+    server.run_until_shutdown();
+    done = true;
+    watch.join();
+  }
+  // Drained, and the server's signal handlers are gone with it (Asio leaves SIG_DFL behind). The launcher's own
+  // SIGTERM may still come (mpirun sends it odls_base_sigkill_timeout after its SIGCONT) while the engine and
+  // the workers shut down: it must not turn a clean exit into death by signal.
   std::signal(SIGTERM, SIG_IGN);
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGUSR1, SIG_IGN);
-  done = true;
-  watch.join();
   engine.stop();
   spdlog::info("drained; shutting down");
   return 0;
