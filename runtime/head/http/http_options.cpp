@@ -15,7 +15,7 @@ void add_frontend_options(po::options_description& desc, HttpCliOptions& o) {
   desc.add_options()("host", po::value(&o.server.host)->default_value("0.0.0.0"), "address to listen on")(
       "port", po::value(&o.server.port)->default_value(8000), "port to listen on (0: any free port)")(
       "api-key", po::value(&o.server.api_key),
-      "require 'Authorization: Bearer KEY' on every route but /health and /ping")(
+      "require 'Authorization: Bearer KEY' on every route but /health and /ping (default: $VLLM_API_KEY)")(
       "disable-metrics-auth", po::bool_switch(&o.server.metrics_without_api_key),
       "with --api-key: serve /metrics without the key (for a Prometheus scraper)")(
       "allowed-origins", po::value(&o.allowed_origins), "CORS origins: a JSON list ('[\"*\"]') or a,b,c")(
@@ -68,6 +68,9 @@ std::vector<std::string> parse_origin_list(const std::string& text) {
 }
 
 void finish_http_options(HttpCliOptions& o) {
+  // As vLLM: the key may come from the environment, which keeps it out of `ps` and of mpirun's command line.
+  if (const char* key = std::getenv("VLLM_API_KEY"); o.server.api_key.empty() && key != nullptr)
+    o.server.api_key = key;
   o.server.allowed_origins = parse_origin_list(o.allowed_origins);
   LLMC_CHECK(o.shutdown_timeout_s >= 0) << "--shutdown-timeout must be >= 0, got " << o.shutdown_timeout_s;
   o.server.shutdown_timeout = std::chrono::seconds(o.shutdown_timeout_s);

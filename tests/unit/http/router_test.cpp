@@ -160,6 +160,13 @@ TEST(HttpOptions, FlagsEnvironmentAndErrors) {
   EXPECT_EQ(o.server.health_route, "/healthz");
   EXPECT_EQ(o.server.api_key, "k");
   EXPECT_TRUE(o.server.metrics_without_api_key);
+  ::setenv("VLLM_API_KEY", "from-env", 1);
+  finish_http_options(o);
+  EXPECT_EQ(o.server.api_key, "k");  // the flag wins
+  HttpCliOptions from_env;
+  finish_http_options(from_env);
+  EXPECT_EQ(from_env.server.api_key, "from-env");
+  ::unsetenv("VLLM_API_KEY");
   EXPECT_EQ(o.model.served_model_names, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(o.model.tokenizer_dir, std::filesystem::path("/t"));
   EXPECT_EQ(o.server.allowed_origins, std::vector<std::string>{"*"});
