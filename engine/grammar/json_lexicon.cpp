@@ -59,7 +59,7 @@ std::string json_quote(std::string_view text) {
 }
 
 ExprId JsonLexicon::ws() {
-  if (ws_ < 0) ws_ = g_.star(g_.bytes(byte_set(" \t\n\r")));
+  if (ws_ < 0) ws_ = g_.repeat(g_.bytes(byte_set(" \t\n\r")), 0, kMaxJsonWhitespace);
   return ws_;
 }
 

@@ -3,8 +3,9 @@
 // class with the escapes the class needs), numbers, integers, literals, and the recursive rules of an
 // arbitrary JSON value.
 //
-// Whitespace between tokens is [ \t\n\r]* (unbounded, as the RFC allows); no whitespace before or after
-// the top-level value. \u escapes never spell a surrogate (a lone one is not a character, and a pair would
+// Whitespace between tokens is [ \t\n\r]{0,20}: enough for pretty-printing, and bounded so that a model
+// cannot loop on whitespace forever (the failure unbounded JSON whitespace is known for); no whitespace
+// before or after the top-level value. \u escapes never spell a surrogate (a lone one is not a character, and a pair would
 // make string lengths disagree with JSON Schema's count of characters).
 #pragma once
 
@@ -15,6 +16,8 @@
 #include "engine/grammar/grammar.h"
 
 namespace llmc::grammar {
+
+inline constexpr int32_t kMaxJsonWhitespace = 20;
 
 class JsonLexicon {
  public:

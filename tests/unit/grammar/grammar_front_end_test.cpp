@@ -81,6 +81,10 @@ TEST(JsonObjectConstraint, AnyObject) {
                "{\n  \"k\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\": \"é😀\"\n}"},
               {"", "[]", "1", R"({"a"})", R"({"a":})", R"({"a":1,})", R"({a:1})", R"({"a":01})", R"({"a":1.})",
                R"({"a":.5})", "{\"a\":\"\x01\"}", R"({"a":"\x"})", R"({"a":"\ud800"})", " {}", "{} "});
+  // Whitespace runs are bounded (20), so a model cannot loop on them.
+  EXPECT_TRUE(full_match(j, "{" + std::string(20, ' ') + "}"));
+  EXPECT_FALSE(full_match(j, "{" + std::string(21, ' ') + "}"));
+  EXPECT_TRUE(full_match(j, "{\n" + std::string(19, ' ') + "\"a\":" + std::string(20, '\t') + "1}"));
 }
 
 TEST(JsonSchemaConstraint, ObjectsWithRequiredAndOptionalProperties) {
