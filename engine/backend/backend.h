@@ -54,6 +54,9 @@ struct SampleRow {
   const SamplingParams* params = nullptr;
   std::span<const int32_t> prompt_ids;
   std::span<const int32_t> output_ids;  // its size is the step number the draw is keyed by
+  // Constrained decoding's token mask (engine/grammar): empty, or at least (vocab + 31) / 32 words whose bit i
+  // allows token i. Applied before anything else (SamplerInput::allowed).
+  std::span<const uint32_t> allowed;
 };
 
 struct DeviceMemory {

@@ -195,6 +195,7 @@ class CpuBackend final : public Backend {
       in.prompt_ids = rows[i].prompt_ids;
       in.output_ids = rows[i].output_ids;
       in.params = rows[i].params;
+      in.allowed = rows[i].allowed;
       inputs.push_back(in);
     }
     return sample_batch(inputs);

@@ -25,6 +25,7 @@
 #include "kernels/cuda/rms_norm.cuh"
 #include "kernels/cuda/sampling.cuh"
 #include "kernels/cuda/silu_and_mul.cuh"
+#include "kernels/cuda/token_mask.cuh"
 
 namespace llmc {
 namespace {
@@ -385,8 +386,8 @@ class CudaBackend final : public Backend {
   Tensor attn_workspace_;
 };
 
-// Parameters and token histories go up in one packed copy, the kernel samples every row, and the tokens,
-// logprobs and error codes come back in one copy.
+// Parameters, token histories and the token masks of constrained rows go up in one packed copy, the masks are
+// applied, the kernel samples every row, and the tokens, logprobs and error codes come back in one copy.
 std::vector<SampleOutput> CudaBackend::sample(Tensor& logits, int64_t vocab, std::span<const SampleRow> rows) {
   bind_device();
   const int64_t n = static_cast<int64_t>(rows.size());
@@ -396,6 +397,8 @@ std::vector<SampleOutput> CudaBackend::sample(Tensor& logits, int64_t vocab, std
       << "sample: logits " << logits.describe() << " for " << n << " rows of a " << vocab << "-token vocabulary";
   std::vector<kc::DeviceSamplingRow> params(rows.size());
   std::vector<int32_t> tokens;
+  std::vector<int32_t> mask_rows;  // rows with a token mask
+  const int64_t mask_words = (vocab + 31) / 32;
   int max_top = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     const SamplingParams& p = *rows[i].params;
@@ -427,15 +430,38 @@ std::vector<SampleOutput> CudaBackend::sample(Tensor& logits, int64_t vocab, std
       tokens.insert(tokens.end(), rows[i].output_ids.begin(), rows[i].output_ids.end());
     }
     max_top = std::max(max_top, p.logprobs);
+    if (!rows[i].allowed.empty()) {
+      LLMC_CHECK(static_cast<int64_t>(rows[i].allowed.size()) >= mask_words)
+          << "sample: row " << i << ": token mask of " << rows[i].allowed.size() << " words for a " << vocab
+          << "-token vocabulary";
+      mask_rows.push_back(static_cast<int32_t>(i));
+    }
   }
+  // [params][token ids][mask rows i32][masks u32, mask_words per masked row], each part 256-byte aligned.
   const size_t param_bytes = params.size() * sizeof(kc::DeviceSamplingRow);
   const size_t token_at = align_up(param_bytes);
-  std::vector<std::byte> packed(token_at + tokens.size() * sizeof(int32_t));
+  const size_t mask_rows_at = align_up(token_at + tokens.size() * sizeof(int32_t));
+  const size_t masks_at = align_up(mask_rows_at + mask_rows.size() * sizeof(int32_t));
+  const size_t mask_bytes = static_cast<size_t>(mask_words) * sizeof(uint32_t);
+  std::vector<std::byte> packed(mask_rows.empty() ? token_at + tokens.size() * sizeof(int32_t)
+                                                  : masks_at + mask_rows.size() * mask_bytes);
   std::memcpy(packed.data(), params.data(), param_bytes);
   if (!tokens.empty()) std::memcpy(packed.data() + token_at, tokens.data(), tokens.size() * sizeof(int32_t));
+  if (!mask_rows.empty()) {
+    std::memcpy(packed.data() + mask_rows_at, mask_rows.data(), mask_rows.size() * sizeof(int32_t));
+    for (size_t k = 0; k < mask_rows.size(); ++k) {
+      std::memcpy(packed.data() + masks_at + k * mask_bytes, rows[static_cast<size_t>(mask_rows[k])].allowed.data(), mask_bytes);
+    }
+  }
   Tensor in = scratch(ScalarType::kI64, {static_cast<int64_t>((packed.size() + 7) / 8)});
   packed.resize(in.nbytes());
   copy_from_host(packed.data(), in);
+  auto* in_bytes = static_cast<std::byte*>(in.raw());
+  if (!mask_rows.empty()) {
+    kc::apply_token_masks(logits.data<float>(), logits.dim(1), vocab, reinterpret_cast<const int32_t*>(in_bytes + mask_rows_at),
+                          reinterpret_cast<const uint32_t*>(in_bytes + masks_at), mask_words,
+                          static_cast<int64_t>(mask_rows.size()), stream_);
+  }
 
   // Results [token n][logprob n][error n][top ids n * max_top][top logprobs n * max_top], 4 bytes each.
   const int64_t words = n * (3 + 2 * static_cast<int64_t>(max_top));
@@ -459,7 +485,10 @@ std::vector<SampleOutput> CudaBackend::sample(Tensor& logits, int64_t vocab, std
   const int32_t* top_ids = host.data() + 3 * n;
   const auto* top_lp = reinterpret_cast<const float*>(host.data() + 3 * n + n * max_top);
   for (int64_t i = 0; i < n; ++i) {
-    LLMC_CHECK(error[i] == kc::kSamplingOk) << "sampler: row " << i << ": " << kc::sampling_error_message(error[i]);
+    LLMC_CHECK(error[i] == kc::kSamplingOk)
+        << "sampler: row " << i << ": " << kc::sampling_error_message(error[i])
+        << (error[i] == kc::kSamplingAllMasked && !rows[static_cast<size_t>(i)].allowed.empty()
+                ? " (after the constraint's token mask)" : "");
     SampleOutput& o = outs[static_cast<size_t>(i)];
     o.token_id = token[i];
     const int want = rows[static_cast<size_t>(i)].params->logprobs;

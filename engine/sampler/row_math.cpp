@@ -105,4 +105,18 @@ double log_sum_exp(std::span<const float> values) {
   return max + std::log(sum);
 }
 
+void mask_logits(std::span<float> logits, std::span<const uint32_t> allowed) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  constexpr float kNegInf = -kInf;
+  const size_t n = logits.size();
+  float* x = logits.data();
+  for (size_t w = 0; w * 32 < n; ++w) {
+    const uint32_t bits = allowed[w];
+    if (bits == ~0u) continue;
+    const size_t end = std::min(n, w * 32 + 32);
+    // NaN and +inf stay (the model went wrong; the sampler says so even where the mask would hide it).
+    for (size_t i = w * 32; i < end; ++i) x[i] = ((bits >> (i & 31)) & 1u) || !(x[i] < kInf) ? x[i] : kNegInf;
+  }
+}
+
 }  // namespace llmc

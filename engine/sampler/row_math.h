@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -27,5 +28,10 @@ double softmax_weights(std::span<const float> logits, float max_logit, float tem
 
 // log(sum(exp(values))), computed stably; values must hold a finite entry.
 double log_sum_exp(std::span<const float> values);
+
+// Sets logits[i] = -inf where bit i of `allowed` (word i / 32, bit i % 32) is clear: a constrained-decoding
+// token mask. NaN and +inf are left as they are, so the sampler still reports them. `allowed` holds at least
+// (logits.size() + 31) / 32 words.
+void mask_logits(std::span<float> logits, std::span<const uint32_t> allowed);
 
 }  // namespace llmc

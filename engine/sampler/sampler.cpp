@@ -53,6 +53,14 @@ SampleOutput sample(const SamplerInput& input) {
   LLMC_CHECK(!input.logits.empty()) << "sampler: row has no logits";
   const SamplingParams& params = *input.params;
   validate(params, static_cast<int>(input.logits.size()));
+  if (!input.allowed.empty()) {
+    LLMC_CHECK(input.allowed.size() * 32 >= input.logits.size())
+        << "sampler: token mask of " << input.allowed.size() << " words for " << input.logits.size() << " logits";
+    mask_logits(input.logits, input.allowed);  // keeps NaN and +inf, which check_logits reports
+    bool any_left = false;
+    LLMC_CHECK(!no_nan_or_pos_inf(input.logits, &any_left) || any_left)
+        << "sampler: the constraint's token mask leaves no token with a finite logit";
+  }
   check_logits(input.logits);
 
   SampleOutput out;

@@ -1,7 +1,8 @@
 // Token sampling on the last pipeline stage: one row of gathered logits [vocab] in, one token (and its
 // logprobs) out. Semantics follow vLLM, so outputs match what users of the OpenAI API expect:
 //
-//   raw logits --(logprobs are taken here: log_softmax of the model's output, vLLM's default)
+//   raw logits -> token mask of constrained decoding (disallowed tokens to -inf), when the row has one
+//     --(logprobs are taken here: log_softmax of the model's output, vLLM's default)
 //     -> repetition penalty (prompt and output tokens: logit > 0 divides, else multiplies)
 //     -> frequency / presence penalties (output tokens: logit -= freq * count + presence * (count > 0))
 //     -> temperature 0: argmax, ties to the lowest id (top_k == 1 is the same)
@@ -31,6 +32,10 @@ struct SamplerInput {
   std::span<const int32_t> prompt_ids;
   std::span<const int32_t> output_ids;  // tokens generated so far; its size is the step number
   const SamplingParams* params = nullptr;
+  // Constrained decoding (engine/grammar): empty, or (logits.size() + 31) / 32 words whose bit i (word i / 32,
+  // bit i % 32) says token i may be sampled. Disallowed logits become -inf before anything else, so logprobs,
+  // penalties and the draw all see the masked row (as vLLM applies its grammar bitmask before sampling).
+  std::span<const uint32_t> allowed;
 };
 
 struct SampleOutput {
@@ -46,7 +51,7 @@ struct SampleOutput {
 void validate(const SamplingParams& params, int vocab_size);
 
 // Throws llmc::Error for invalid params (validate()), token ids outside the vocabulary, a NaN or +inf logit,
-// or a row whose logits are all -inf.
+// a row whose logits are all -inf (also after its token mask), or a mask of the wrong size.
 SampleOutput sample(const SamplerInput& input);
 
 // Samples every row; large batches are spread over up to `max_threads` threads (0: the hardware's count,
