@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/grammar/constraint.h"
+
 namespace llmc {
 
 struct SamplingParams {
@@ -22,6 +24,9 @@ struct SamplingParams {
   uint64_t seed = 0;
   bool user_seeded = false;
   int32_t logprobs = -1;  // -1: none; N >= 0: the chosen token's logprob plus the N most likely alternatives.
+  // Structured output (response_format, guided_*): the sampling worker masks every step's logits to the tokens
+  // that keep the output inside it (engine/grammar). kind none: unconstrained.
+  ConstraintSpec constraint;
 
   // Stop conditions (checked on the head).
   int32_t max_tokens = 16;

@@ -18,6 +18,7 @@ StepRunner::StepRunner(CausalLM& model, KvCache& cache, Backend& backend, const 
 
 StepResult StepRunner::run(const StepPlan& plan) {
   std::vector<ScheduledRequest> scheduled = states_.apply(plan);
+  if (constrained_) constrained_->apply(plan, states_);
   StepResult result;
   result.step_id = plan.step_id;
   if (scheduled.empty()) return result;
@@ -54,6 +55,13 @@ StepResult StepRunner::sample(const StepPlan& plan, const std::vector<ScheduledR
     row.prompt_ids = std::span<const int32_t>(r.tokens.data(), r.num_prompt_tokens);
     row.output_ids = std::span<const int32_t>(r.tokens.data() + r.num_prompt_tokens,
                                               r.tokens.size() - r.num_prompt_tokens);
+    if (r.sampling.constraint.active()) {
+      // Built on the host while the device still runs this step's forward pass.
+      LLMC_CHECK(constrained_ != nullptr) << "request " << r.id << " has a "
+                                          << constraint_kind_name(r.sampling.constraint.kind)
+                                          << " constraint but this worker has no constrained decoding";
+      row.allowed = constrained_->mask(r.id);
+    }
     rows.push_back(row);
     ids.push_back(r.id);
   }
@@ -63,6 +71,7 @@ StepResult StepRunner::sample(const StepPlan& plan, const std::vector<ScheduledR
       << " sampling sequences";
   std::vector<SampleOutput> outs = backend_.sample(logits, model_.vocab_size(), rows);
   for (size_t i = 0; i < outs.size(); ++i) {
+    if (!rows[i].allowed.empty()) constrained_->accept(ids[i], outs[i].token_id);
     SampledToken t;
     t.id = ids[i];
     t.token_id = outs[i].token_id;

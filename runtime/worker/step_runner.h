@@ -7,6 +7,7 @@
 #include "engine/backend/communicator.h"
 #include "engine/model/causal_lm.h"
 #include "engine/model/decode_graphs.h"
+#include "runtime/worker/constrained_sampling.h"
 #include "runtime/worker/request_states.h"
 
 namespace llmc {
@@ -25,6 +26,8 @@ class StepRunner {
   const RequestStates& states() const { return states_; }
   // Decode-only steps that fit replay these graphs from now on (null: every step eagerly).
   void use_decode_graphs(std::unique_ptr<DecodeGraphs> graphs) { graphs_ = std::move(graphs); }
+  // On the sampling rank: token masks for requests with a constraint (null: such requests fail their step).
+  void use_constrained_sampling(std::unique_ptr<ConstrainedSampling> c) { constrained_ = std::move(c); }
   // After the worker's warm-up steps: the head's first plan starts the step sequence afresh.
   void restart_step_sequence() { states_.restart_step_sequence(); }
 
@@ -39,6 +42,7 @@ class StepRunner {
   bool samples_;
   RequestStates states_;
   std::unique_ptr<DecodeGraphs> graphs_;
+  std::unique_ptr<ConstrainedSampling> constrained_;
 };
 
 }  // namespace llmc

@@ -7,6 +7,7 @@
 
 #include "common/check.h"
 #include "engine/backend/cuda_backend.h"
+#include "engine/core/generation_config.h"
 #include "engine/model/decode_graphs.h"
 
 namespace llmc {
@@ -71,6 +72,16 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
   spdlog::info("{}: KV cache of {} blocks of {} tokens ({:.1f} MiB, {})", backend_->name(), blocks, o.block_size,
                static_cast<double>(blocks * shape.bytes_per_block()) / (1 << 20), scalar_name(shape.type));
   runner_ = std::make_unique<StepRunner>(*model_, *cache_, *backend_, shard, pipeline, samples);
+  if (samples) {
+    // The ids the head stops on (launch/generate_command.cpp): generation_config.json's, else config.json's.
+    const GenerationConfig generation = GenerationConfig::from_model_dir(o.model_dir);
+    std::vector<int32_t> eos;
+    for (int64_t id : generation.eos_token_ids.empty() ? config.eos_token_ids : generation.eos_token_ids) {
+      eos.push_back(static_cast<int32_t>(id));
+    }
+    runner_->use_constrained_sampling(std::make_unique<ConstrainedSampling>(
+        o.tokenizer_dir.empty() ? o.model_dir : o.tokenizer_dir, static_cast<int32_t>(config.vocab_size), eos));
+  }
   if (graphs) {
     DecodeGraphOptions g;
     g.max_batch = std::clamp<int64_t>(o.max_num_seqs, 1, std::max<int64_t>(1, o.max_num_batched_tokens));
@@ -143,10 +154,12 @@ int64_t Worker::plan_device_memory(const WorkerOptions& o, const KvCacheShape& s
     if (!shard.first_stage()) hidden = backend_->zeros(backend_->activation_type(), {tokens, model_->hidden_size()});
     StageOutput out = model_->forward(batch, hidden, probe);
     if (shard.last_stage()) {
-      // Sampling's workspace comes from the same scratch: sample every row (greedy) so the peak counts it.
+      // Sampling's workspace comes from the same scratch: sample every row (greedy, each with a token mask as
+      // constrained requests have) so the peak counts it.
       SamplingParams greedy;
       greedy.temperature = 0.0f;
-      std::vector<SampleRow> rows(static_cast<size_t>(out.logits.dim(0)), SampleRow{&greedy, {}, {}});
+      const std::vector<uint32_t> all((static_cast<size_t>(model_->vocab_size()) + 31) / 32, ~0u);
+      std::vector<SampleRow> rows(static_cast<size_t>(out.logits.dim(0)), SampleRow{&greedy, {}, {}, all});
       backend_->sample(out.logits, model_->vocab_size(), rows);
     }
     backend_->synchronize();

@@ -17,6 +17,7 @@ namespace llmc {
 
 struct WorkerOptions {
   std::filesystem::path model_dir;
+  std::filesystem::path tokenizer_dir;  // tokenizer.json for constrained decoding (empty: model_dir)
   std::string load_format = "auto";  // "auto"/"safetensors": the checkpoint; "dummy": random weights
   int64_t block_size = 16;
   int64_t kv_cache_bytes = int64_t{2} << 30;  // budget for K and V of this rank's layers

@@ -27,7 +27,7 @@
 namespace llmc {
 
 // Bump on any change to the layout; peers of different versions refuse each other's messages.
-inline constexpr uint16_t kWireVersion = 1;
+inline constexpr uint16_t kWireVersion = 2;  // 2: SamplingParams carries a ConstraintSpec
 inline constexpr size_t kEnvelopeBytes = 23;
 
 enum class MessageType : uint8_t {

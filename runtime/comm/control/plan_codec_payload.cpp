@@ -6,8 +6,8 @@ namespace llmc {
 namespace {
 
 // The fewest bytes each element can take; lengths are checked against them before allocating.
-// sampling: 6 floats (24) + seed (8) + 5 zigzags (5) + flags (1) + 2 lengths (2).
-constexpr size_t kMinSamplingBytes = 40;
+// sampling: 6 floats (24) + seed (8) + 5 zigzags (5) + flags (1) + 2 lengths (2) + constraint kind (1).
+constexpr size_t kMinSamplingBytes = 41;
 // id, token count, num_prompt_tokens, sampling, block count, num_computed, num_scheduled.
 constexpr size_t kMinNewRequestBytes = 6 + kMinSamplingBytes;
 constexpr size_t kMinCachedRequestBytes = 5;  // id, 2 counts, num_computed, num_scheduled
@@ -36,6 +36,12 @@ void write_sampling(const SamplingParams& s, WireWriter& w) {
   w.zigzag_vector(s.stop_token_ids);
   w.varint(s.stop.size());
   for (const std::string& stop : s.stop) w.string(stop);
+  // The constraint: its kind, then (unless none) strict and the text.
+  w.u8(static_cast<uint8_t>(s.constraint.kind));
+  if (s.constraint.active()) {
+    w.u8(s.constraint.strict ? 1 : 0);
+    w.string(s.constraint.text);
+  }
 }
 
 void read_sampling(WireReader& r, SamplingParams& s) {
@@ -66,6 +72,19 @@ void read_sampling(WireReader& r, SamplingParams& s) {
   for (size_t i = 0; i < s.stop.size(); ++i) {
     WireReader::Field e(r, "stop", i);
     s.stop[i] = r.string("");
+  }
+  const uint8_t kind = r.u8("constraint.kind");
+  if (kind > static_cast<uint8_t>(ConstraintKind::kGrammar)) {
+    r.fail("constraint.kind", "constraint kind " + std::to_string(kind) +
+                                  " is unknown (known: 0 none, 1 json_object, 2 json_schema, 3 regex, 4 choice, 5 grammar)");
+  }
+  s.constraint = ConstraintSpec{};
+  s.constraint.kind = static_cast<ConstraintKind>(kind);
+  if (s.constraint.active()) {
+    const uint8_t strict = r.u8("constraint.strict");
+    if (strict > 1) r.fail("constraint.strict", "strict byte " + std::to_string(strict) + " is not 0 or 1");
+    s.constraint.strict = strict == 1;
+    s.constraint.text = r.string("constraint.text");
   }
 }
 

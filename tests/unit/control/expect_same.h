@@ -32,6 +32,9 @@ inline void expect_same(const SamplingParams& a, const SamplingParams& b, const 
   EXPECT_EQ(a.stop, b.stop) << where;
   EXPECT_EQ(a.include_stop_str_in_output, b.include_stop_str_in_output) << where;
   EXPECT_EQ(a.n, b.n) << where;
+  EXPECT_EQ(a.constraint.kind, b.constraint.kind) << where;
+  EXPECT_EQ(a.constraint.text, b.constraint.text) << where;
+  EXPECT_EQ(a.constraint.strict, b.constraint.strict) << where;
 }
 
 inline void expect_same(const StepPlan& a, const StepPlan& b) {

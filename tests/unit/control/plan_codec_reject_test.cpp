@@ -65,10 +65,10 @@ TEST(PlanCodecReject, BadMagicNamesTheBytes) {
 
 TEST(PlanCodecReject, OtherVersionNamesBothVersions) {
   std::string s = sample_plan();
-  s[4] = 2;
+  s[4] = 1;
   const std::string what = rejection(s);
-  EXPECT_NE(what.find("version 2"), std::string::npos) << what;
-  EXPECT_NE(what.find("speaks version 1"), std::string::npos) << what;
+  EXPECT_NE(what.find("version 1"), std::string::npos) << what;
+  EXPECT_NE(what.find("speaks version 2"), std::string::npos) << what;
 }
 
 TEST(PlanCodecReject, UnknownType) {
@@ -89,7 +89,7 @@ TEST(PlanCodecReject, PayloadOnASignal) {
 
 TEST(PlanCodecReject, AbsurdLengthsAreRefusedBeforeAllocating) {
   // A plan claiming 2^62 new requests / a token vector of 2^31 entries in a few bytes.
-  const std::string env = std::string("LLMC") + '\x01' + '\x00' + '\x01' + std::string(12, '\0');
+  const std::string env = std::string("LLMC") + static_cast<char>(kWireVersion) + '\x00' + '\x01' + std::string(12, '\0');
   auto with_payload = [&](const std::string& payload) {
     std::string s = env;
     for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));
@@ -139,6 +139,42 @@ TEST(PlanCodecReject, UnknownSamplingFlags) {
   const std::string what = rejection(s);
   EXPECT_NE(what.find("new_requests[0].sampling.flags"), std::string::npos) << what;
   EXPECT_NE(what.find("unknown bits"), std::string::npos) << what;
+}
+
+}  // namespace
+}  // namespace llmc
+
+namespace llmc {
+namespace {
+
+// The constraint kind byte follows the stop strings: sample_plan()'s "stop" string ends 2 bytes before it
+// (stop count 1, length 4, "stop").
+TEST(PlanCodecReject, UnknownConstraintKind) {
+  std::string s = sample_plan();
+  const size_t stop_at = s.find("stop");
+  ASSERT_NE(stop_at, std::string::npos);
+  const size_t kind_at = stop_at + 4;
+  ASSERT_EQ(s[kind_at], 0);
+  s[kind_at] = 9;
+  const std::string what = rejection(s);
+  EXPECT_NE(what.find("new_requests[0].sampling.constraint.kind"), std::string::npos) << what;
+  EXPECT_NE(what.find("unknown"), std::string::npos) << what;
+}
+
+TEST(PlanCodecReject, ConstraintStrictIsABoolean) {
+  StepPlan plan;
+  NewRequestPlan n;
+  n.id = 1;
+  n.token_ids = {1};
+  n.sampling.constraint = ConstraintSpec{ConstraintKind::kRegex, "[a-z]+", true};
+  plan.new_requests.push_back(n);
+  std::string buf;
+  encode_plan(plan, 0, buf);
+  const size_t text_at = buf.find("[a-z]+");
+  ASSERT_NE(text_at, std::string::npos);
+  ASSERT_EQ(buf[text_at - 2], 1);  // strict, then the text's length
+  buf[text_at - 2] = 2;
+  EXPECT_NE(rejection(buf).find("constraint.strict"), std::string::npos);
 }
 
 }  // namespace

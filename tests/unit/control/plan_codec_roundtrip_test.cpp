@@ -19,9 +19,9 @@ std::string bytes(std::initializer_list<int> values) {
   return s;
 }
 
-// Magic, version 1, type, sender, seq, payload length: every value written out by hand.
+// Magic, version 2, type, sender, seq, payload length: every value written out by hand.
 std::string envelope(int type, int32_t sender, uint64_t seq, uint32_t length) {
-  std::string s = "LLMC" + bytes({1, 0, type});
+  std::string s = "LLMC" + bytes({2, 0, type});
   for (int i = 0; i < 4; ++i)
     s.push_back(static_cast<char>((static_cast<uint32_t>(sender) >> (8 * i)) & 0xff));
   for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((seq >> (8 * i)) & 0xff));
@@ -154,12 +154,28 @@ TEST(PlanCodec, NewRequestPlanBytesByHand) {
              0x01, 0x20, 0x00, 0x02,                          // logprobs -1, max_tokens 16, min_tokens 0, n 1
              0x01,                                            // flags: user_seeded
              0x01, 0x04,                                      // stop_token_ids {2}
-             0x01, 0x02, 'a',  'b'});                         // stop {"ab"}
+             0x01, 0x02, 'a',  'b',                           // stop {"ab"}
+             0x00});                                          // constraint: none
   const std::string payload = bytes({0x01, 0x05, 0x02, 0x14, 0x16, 0x04}) + sampling +
                               bytes({0x01, 0x06, 0x00, 0x04}) + bytes({0x00, 0x00});
   std::string buf;
   encode_plan(plan, 0, buf);
   EXPECT_EQ(buf, envelope(1, 0, 1, static_cast<uint32_t>(payload.size())) + payload);
+  expect_same(plan, decode_message(buf).plan);
+}
+
+TEST(PlanCodec, ConstraintBytesByHand) {
+  StepPlan plan;
+  plan.step_id = 1;
+  NewRequestPlan n;
+  n.id = 5;
+  n.sampling.constraint = ConstraintSpec{ConstraintKind::kChoice, R"(["a"])", true};
+  plan.new_requests.push_back(n);
+  std::string buf;
+  encode_plan(plan, 0, buf);
+  // ... stop_token_ids {}, stop {}, kind 4 (choice), strict 1, text of 5 bytes.
+  const std::string tail = bytes({0x00, 0x00, 0x04, 0x01, 0x05}) + R"(["a"])";
+  EXPECT_NE(buf.find(tail), std::string::npos);
   expect_same(plan, decode_message(buf).plan);
 }
 

@@ -89,6 +89,11 @@ class RandomMessages {
     for (std::string& stop : s.stop) stop = text();
     s.include_stop_str_in_output = uniform(0, 1) == 1;
     s.n = i32();
+    s.constraint.kind = static_cast<ConstraintKind>(uniform(0, 5));
+    if (s.constraint.active()) {  // the codec carries text and strict only for an active constraint
+      s.constraint.text = text();
+      s.constraint.strict = uniform(0, 1) == 1;
+    }
     return s;
   }
 
