@@ -1,5 +1,5 @@
 // Grammar -> Automaton: byte classes, a Thompson NFA per kept rule (inlined rules expanded in place), subset
-// construction over byte classes and call symbols, removal of dead states, Moore minimization, then the
+// construction over byte classes and call symbols, removal of dead states, Hopcroft minimization, then the
 // follow sets the mask cache uses.
 #include <algorithm>
 #include <map>

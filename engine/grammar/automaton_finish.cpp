@@ -1,19 +1,10 @@
 #include <algorithm>
-#include <unordered_map>
 
 #include "common/check.h"
 #include "engine/grammar/automaton_internal.h"
 
 namespace llmc::grammar {
 namespace {
-
-struct VectorHash {
-  size_t operator()(const std::vector<int32_t>& v) const {
-    size_t h = v.size();
-    for (int32_t x : v) h = h * 1000003u ^ static_cast<size_t>(x);
-    return h;
-  }
-};
 
 // Keeps the states in `keep` (old id -> new id), renumbered breadth-first from the start.
 RuleDfa renumber(const RuleDfa& dfa, const std::vector<int32_t>& group, int32_t num_groups) {
@@ -88,38 +79,8 @@ void trim_and_minimize(RuleDfa& dfa) {
     }
   }
   LLMC_CHECK(live[0]) << "grammar: a rule matches no string";
-  // Moore refinement among live states; dead ones are group -1 throughout.
-  std::vector<int32_t> block(n, -1);
-  for (size_t s = 0; s < n; ++s) {
-    if (live[s]) block[s] = dfa.final[s] ? 1 : 0;
-  }
-  int32_t num_blocks = -1;
-  for (;;) {
-    std::unordered_map<std::vector<int32_t>, int32_t, VectorHash> ids;
-    std::vector<int32_t> next_block(n, -1);
-    std::vector<int32_t> sig;
-    for (size_t s = 0; s < n; ++s) {
-      if (!live[s]) continue;
-      sig.clear();
-      sig.push_back(block[s]);
-      for (size_t c = 0; c < k; ++c) {
-        const int32_t t = dfa.next[s * k + c];
-        sig.push_back(t < 0 ? -1 : block[static_cast<size_t>(t)]);
-      }
-      std::vector<std::pair<RuleId, int32_t>> calls;
-      for (const CallEdge& e : dfa.calls[s]) {
-        if (block[static_cast<size_t>(e.target)] >= 0) calls.emplace_back(e.rule, block[static_cast<size_t>(e.target)]);
-      }
-      std::sort(calls.begin(), calls.end());
-      calls.erase(std::unique(calls.begin(), calls.end()), calls.end());
-      for (const auto& [r, b] : calls) sig.push_back(r), sig.push_back(b);
-      next_block[s] = ids.emplace(sig, static_cast<int32_t>(ids.size())).first->second;
-    }
-    const int32_t count = static_cast<int32_t>(ids.size());
-    block = std::move(next_block);
-    if (count == num_blocks) break;
-    num_blocks = count;
-  }
+  int32_t num_blocks = 0;
+  const std::vector<int32_t> block = equivalent_states(dfa, live, &num_blocks);
   dfa = renumber(dfa, block, num_blocks);
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/check.h"
+#include "engine/grammar/automaton.h"
 #include "engine/grammar/gbnf_parser.h"
 #include "engine/grammar/json_schema.h"
 #include "engine/grammar/regex_parser.h"
@@ -56,6 +57,10 @@ Grammar constraint_grammar(const ConstraintSpec& spec) {
       break;
   }
   LLMC_FAIL() << "constraint: nothing to compile (kind none)";
+}
+
+void check_constraint(const ConstraintSpec& spec) {
+  if (spec.active()) build_automaton(constraint_grammar(spec));
 }
 
 }  // namespace llmc::grammar

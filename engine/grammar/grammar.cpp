@@ -110,12 +110,8 @@ std::string byte_text(int b) {
   return buf;
 }
 
+// Appends only (g++ 12 warns falsely, -Wrestrict, on `"[" + std::string`).
 std::string set_text(const ByteSet& set) {
-  if (set.count() == 1) {
-    for (int b = 0; b < 256; ++b) {
-      if (set.test(static_cast<size_t>(b))) return "[" + byte_text(b) + "]";
-    }
-  }
   std::string out = "[";
   for (int b = 0; b < 256;) {
     if (!set.test(static_cast<size_t>(b))) {
@@ -124,11 +120,15 @@ std::string set_text(const ByteSet& set) {
     }
     int e = b;
     while (e + 1 < 256 && set.test(static_cast<size_t>(e + 1))) ++e;
-    out += byte_text(b);
-    if (e > b) out += "-" + byte_text(e);
+    out.append(byte_text(b));
+    if (e > b) {
+      out.push_back('-');
+      out.append(byte_text(e));
+    }
     b = e + 1;
   }
-  return out + "]";
+  out.push_back(']');
+  return out;
 }
 
 }  // namespace

@@ -8,8 +8,24 @@ CompiledGrammar::CompiledGrammar(ConstraintSpec spec, Automaton automaton, std::
     : spec_(std::move(spec)), automaton_(std::move(automaton)), index_(std::move(index)),
       masks_(automaton_, index_->vocab, index_->trie) {}
 
-GrammarCompiler::GrammarCompiler(TokenVocabulary vocab, size_t cache_capacity)
-    : index_(std::make_shared<const VocabIndex>(std::move(vocab))), capacity_(std::max<size_t>(cache_capacity, 1)) {}
+GrammarCompiler::GrammarCompiler(TokenVocabulary vocab, size_t cache_capacity, bool background)
+    : index_(std::make_shared<const VocabIndex>(std::move(vocab))), capacity_(std::max<size_t>(cache_capacity, 1)) {
+  if (!background) return;
+  background_ = std::jthread([this](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::shared_ptr<const CompiledGrammar> next;
+      {
+        std::unique_lock lock(queue_mu_);
+        if (!queue_cv_.wait(lock, stop, [this] { return !queue_.empty(); })) return;
+        next = queue_.front().lock();
+        queue_.pop_front();
+      }
+      if (next) next->masks().compute_all(stop);
+    }
+  });
+}
+
+GrammarCompiler::~GrammarCompiler() = default;
 
 std::shared_ptr<const CompiledGrammar> GrammarCompiler::compile(const ConstraintSpec& spec) {
   const Key key{spec.kind, spec.text, spec.strict};
@@ -30,6 +46,13 @@ std::shared_ptr<const CompiledGrammar> GrammarCompiler::compile(const Constraint
   while (cache_.size() > capacity_) {
     cache_.erase(lru_.back());
     lru_.pop_back();
+  }
+  if (background_.joinable() && compiled->automaton().num_states <= kMaxBackgroundStates) {
+    {
+      std::lock_guard q(queue_mu_);
+      queue_.push_back(compiled);
+    }
+    queue_cv_.notify_one();
   }
   return compiled;
 }

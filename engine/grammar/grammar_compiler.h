@@ -7,11 +7,14 @@
 // compile once at admission to turn a bad constraint into a 400 before the request is scheduled.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <tuple>
 
 #include "engine/grammar/automaton.h"
@@ -46,7 +49,14 @@ class CompiledGrammar {
 
 class GrammarCompiler {
  public:
-  explicit GrammarCompiler(TokenVocabulary vocab, size_t cache_capacity = 256);
+  // `background`: a thread computes each newly compiled grammar's per-state masks ahead of use, so that the
+  // sampling path rarely meets a state whose mask it must compute first (milliseconds for a state inside a
+  // string on a 128k vocabulary). Grammars of more than kMaxBackgroundStates states are left to first use.
+  explicit GrammarCompiler(TokenVocabulary vocab, size_t cache_capacity = 256, bool background = true);
+  ~GrammarCompiler();
+  GrammarCompiler(const GrammarCompiler&) = delete;
+  GrammarCompiler& operator=(const GrammarCompiler&) = delete;
+  static constexpr int32_t kMaxBackgroundStates = 50000;
 
   // Thread-safe. Throws llmc::Error for a constraint that does not compile (the message names what is wrong).
   std::shared_ptr<const CompiledGrammar> compile(const ConstraintSpec& spec);
@@ -62,6 +72,11 @@ class GrammarCompiler {
   std::list<Key> lru_;  // most recent first
   std::map<Key, std::pair<std::shared_ptr<const CompiledGrammar>, std::list<Key>::iterator>> cache_;
   size_t hits_ = 0;
+  // Grammars waiting for their masks; weak, so an evicted grammar that no sequence uses is skipped.
+  std::mutex queue_mu_;
+  std::condition_variable_any queue_cv_;
+  std::deque<std::weak_ptr<const CompiledGrammar>> queue_;
+  std::jthread background_;  // last: stopped and joined before the members it reads go
 };
 
 }  // namespace llmc::grammar

@@ -112,8 +112,8 @@ const StateMask& MaskCache::get(int32_t state) const {
   return *expected;
 }
 
-void MaskCache::compute_all() const {
-  for (int32_t s = 0; s < a_.num_states; ++s) {
+void MaskCache::compute_all(std::stop_token stop) const {
+  for (int32_t s = 0; s < a_.num_states && !stop.stop_requested(); ++s) {
     if (a_.scans[static_cast<size_t>(s)]) get(s);
   }
 }

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <vector>
 
 #include "engine/grammar/automaton.h"
@@ -39,8 +40,9 @@ class MaskCache {
   // The mask of a state that reads bytes; computed on first use. Safe to call from several threads (two
   // threads may compute the same state once each; one result is kept).
   const StateMask& get(int32_t state) const;
-  // Computes every reading state's mask now (compile-time cost instead of first-use cost).
-  void compute_all() const;
+  // Computes every reading state's mask now, in state order (breadth-first from each rule's start, so the
+  // states generation meets first come first), until `stop` is requested.
+  void compute_all(std::stop_token stop = {}) const;
   int32_t num_computed() const { return computed_.load(std::memory_order_relaxed); }
 
  private:

@@ -89,7 +89,8 @@ TEST(PlanCodecReject, PayloadOnASignal) {
 
 TEST(PlanCodecReject, AbsurdLengthsAreRefusedBeforeAllocating) {
   // A plan claiming 2^62 new requests / a token vector of 2^31 entries in a few bytes.
-  const std::string env = std::string("LLMC") + static_cast<char>(kWireVersion) + '\x00' + '\x01' + std::string(12, '\0');
+  const std::string env =
+      std::string("LLMC") + static_cast<char>(kWireVersion) + '\x00' + '\x01' + std::string(12, '\0');
   auto with_payload = [&](const std::string& payload) {
     std::string s = env;
     for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));

@@ -154,7 +154,9 @@ void check_mix(bool sampled, int64_t num_kv_blocks) {
     }
   }
   EXPECT_GE(validated, static_cast<int>(plain_from) - 1) << "too few constrained requests ended";
-  if (num_kv_blocks > 0) EXPECT_GT(engine.preemptions(), 0u) << "the small cache did not force a preemption";
+  if (num_kv_blocks > 0) {
+    EXPECT_GT(engine.preemptions(), 0u) << "the small cache did not force a preemption";
+  }
   for (size_t i = plain_from; i < prompts.size(); ++i) {
     EXPECT_EQ(mixed[i].tokens, alone[i - plain_from].tokens) << "unconstrained request " << i << " changed";
   }
