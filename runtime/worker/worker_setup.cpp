@@ -17,6 +17,11 @@ namespace {
 // a 32-layer model's ladder of 19; the startup log has the measured figure).
 constexpr int64_t kDecodeGraphReserve = int64_t{256} << 20;
 
+// The most sequences one step can hold: --max-num-seqs, but never more than the step's token budget.
+int64_t max_step_sequences(const WorkerOptions& o) {
+  return std::clamp<int64_t>(o.max_num_seqs, 1, std::max<int64_t>(1, o.max_num_batched_tokens));
+}
+
 }  // namespace
 
 int64_t resolve_max_model_len(const ModelConfig& config, int64_t requested) {
@@ -84,7 +89,7 @@ Worker::Worker(const WorkerOptions& o, const ModelConfig& config, const ShardSpe
   }
   if (graphs) {
     DecodeGraphOptions g;
-    g.max_batch = std::clamp<int64_t>(o.max_num_seqs, 1, std::max<int64_t>(1, o.max_num_batched_tokens));
+    g.max_batch = max_step_sequences(o);
     g.max_model_len = max_model_len_;
     g.block_size = o.block_size;
     std::unique_ptr<DecodeGraphs> decode_graphs;
@@ -136,7 +141,7 @@ int64_t Worker::plan_device_memory(const WorkerOptions& o, const KvCacheShape& s
   // The largest step the scheduler can plan: max_num_batched_tokens tokens over as many sequences as it
   // allows, every one asking for logits, each in its own KV blocks of a throwaway cache.
   const int64_t tokens = std::max<int64_t>(1, o.max_num_batched_tokens);
-  const int64_t seqs = std::clamp<int64_t>(o.max_num_seqs, 1, tokens);
+  const int64_t seqs = max_step_sequences(o);
   ForwardBatchBuilder builder(o.block_size);
   int64_t next_block = 0;
   std::vector<int32_t> ids(static_cast<size_t>(tokens / seqs + 1), 0);

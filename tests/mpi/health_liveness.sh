@@ -19,13 +19,6 @@
 . "$(dirname "$0")/mpi_lib.sh"
 default_model=$4
 
-rank_pid() {  # rank_pid RANK: the llm-cluster process of that MPI rank
-  local pid
-  for pid in $(pgrep -f "^$bin " || true); do
-    if tr '\0' '\n' < /proc/"$pid"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "$pid"; return; fi
-  done
-}
-
 # probe PORT OUT: one line per 0.1 s, "SECONDS HEALTH_STATUS GAUGE BODY", until the server stops answering.
 probe() {
   local code gauge

@@ -36,6 +36,13 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+rank_pid() {  # rank_pid RANK: the llm-cluster process of that MPI rank
+  local pid
+  for pid in $(pgrep -f "^$bin " || true); do
+    if tr '\0' '\n' < /proc/"$pid"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "$pid"; return; fi
+  done
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
   echo "all checks passed"

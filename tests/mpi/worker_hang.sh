@@ -8,13 +8,6 @@
 . "$(dirname "$0")/mpi_lib.sh"
 default_model=$4
 
-rank_pid() {  # rank_pid RANK: the llm-cluster process of that MPI rank
-  local pid
-  for pid in $(pgrep -f "^$bin " || true); do
-    if tr '\0' '\n' < /proc/"$pid"/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "$pid"; return; fi
-  done
-}
-
 # ends_in_time JOB_PID SINCE LABEL: the job exits non-zero within 10 s of SINCE and leaves nothing behind.
 ends_in_time() {
   local rc=0
